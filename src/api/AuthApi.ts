@@ -1,0 +1,264 @@
+import ky, { isHTTPError, type KyInstance, type RetryOptions } from 'ky';
+import { AbortError } from '../errors/AbortError.js';
+import { RequestValidationError, type ValidationIssue } from '../errors/RequestValidationError.js';
+import { longTokenRequestSchema, longTokenResponseSchema, shortTokenRequestSchema, shortTokenResponseSchema } from '../schemas.js';
+import type { LongTokenRequest, LongTokenResponse, ShortTokenRequest, ShortTokenResponse } from '../types.js';
+import { readText } from './body.js';
+import { checkOptions, DEFAULT_BASE_URL, DEFAULT_TIMEOUT_MS, toKyHooks } from './config.js';
+import { type FailureContext, toSdkFailure } from './failure.js';
+import { grantIssues, namesMechanism } from './grant.js';
+import { toAuthApiError } from './http-error.js';
+import type {
+  ApiResponse,
+  AuthApiOptions,
+  CallOptions,
+  IssueLongTermTokenOptions,
+  IssueShortTermTokenOptions,
+  RevokeTokenOptions,
+  TokenSource,
+} from './options.js';
+import { parseTokenResponse } from './parse-response.js';
+import { ISSUE_RETRY, REVOKE_RETRY, toKyRetry } from './retry.js';
+import { checkCallOptions, resolveToken, tokenIdIssues } from './call-input.js';
+import { parseInto } from './validation.js';
+
+/** The three operations, each returning its status and headers beside its data. */
+export interface AuthApiWithResponse {
+  /** {@link AuthApi.issueLongTermToken}, with status and headers. */
+  issueLongTermToken(body: LongTokenRequest, options?: IssueLongTermTokenOptions): Promise<ApiResponse<LongTokenResponse>>;
+  /** {@link AuthApi.issueShortTermToken}, with status and headers. */
+  issueShortTermToken(body?: ShortTokenRequest, options?: IssueShortTermTokenOptions): Promise<ApiResponse<ShortTokenResponse>>;
+  /** {@link AuthApi.revokeToken}, with status and headers. */
+  revokeToken(tokenId: string, options?: RevokeTokenOptions): Promise<ApiResponse<undefined>>;
+}
+
+interface Exchange {
+  readonly operation: string;
+  readonly path: string;
+  readonly json: unknown;
+  readonly auth: Readonly<Record<string, string>>;
+  readonly options: CallOptions;
+  readonly retry: RetryOptions;
+}
+
+/**
+ * Typed client of the C2M auth endpoints: one method per operation, over one ky instance. Input is
+ * validated before anything is sent; answers are validated before anything is returned; every
+ * failure is an {@link AuthSdkError}. It keeps no state between calls and knows nothing of time: for
+ * cached, refreshed tokens use `AuthSession`.
+ *
+ * @example
+ * ```ts
+ * const api = new AuthApi({ baseUrl: 'https://api.example.com/v1' })
+ * const long = await api.issueLongTermToken({ grant_type: 'client_credentials', client_id: 'c2m_abc123', client_secret })
+ * const short = await api.issueShortTermToken({ scopes: ['jobs:submit'] }, { longToken: long.access_token })
+ * ```
+ */
+export class AuthApi {
+  /** The base URL requests go to. */
+  readonly baseUrl: string;
+  /** The same operations, resolving to `{ data, status, headers }`. */
+  readonly withResponse: AuthApiWithResponse;
+  readonly #ky: KyInstance;
+  readonly #clientId: string | undefined;
+  readonly #longToken: TokenSource | undefined;
+  readonly #shortToken: TokenSource | undefined;
+  readonly #timeoutMs: number | false;
+  readonly #issueRetry: RetryOptions;
+  readonly #revokeRetry: RetryOptions;
+
+  /**
+   * @param options - Where and how to call; every field is optional.
+   * @throws TypeError when an option has the wrong type or form (the message names it, never its value).
+   */
+  constructor(options: AuthApiOptions = {}) {
+    checkOptions(options);
+    this.baseUrl = options.baseUrl ?? DEFAULT_BASE_URL;
+    this.#clientId = options.clientId;
+    this.#longToken = options.longToken;
+    this.#shortToken = options.shortToken;
+    this.#timeoutMs = options.timeout ?? DEFAULT_TIMEOUT_MS;
+    this.#issueRetry = toKyRetry(options.retry?.issue, ISSUE_RETRY);
+    this.#revokeRetry = toKyRetry(options.retry?.revoke, REVOKE_RETRY);
+    const headers = new Headers(options.headers);
+    headers.set('accept', 'application/json');
+    this.#ky = ky.create({
+      prefixUrl: this.baseUrl,
+      timeout: this.#timeoutMs,
+      headers,
+      hooks: toKyHooks(options.hooks),
+      throwHttpErrors: true,
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    });
+    this.withResponse = {
+      issueLongTermToken: (body, callOptions) => this.#issueLongTermToken(body, callOptions),
+      issueShortTermToken: (body, callOptions) => this.#issueShortTermToken(body, callOptions),
+      revokeToken: (tokenId, callOptions) => this.#revokeToken(tokenId, callOptions),
+    };
+  }
+
+  /**
+   * Issues a long-term token (30 to 90 days). Exactly one mechanism per call: `client_secret` or
+   * `otp_code` with `client_credentials`, `assertion_type` + `assertion` with `assertion`, or a short
+   * token holding `tokens:write` (the `shortToken` option; the constructor's is used when the body
+   * names no mechanism). Without a short token the call sends `X-Client-Id`.
+   * Retries only 429 by default: a token may exist after a network error or 5xx.
+   *
+   * @returns The token; `token_id` is taken from the `X-Token-Id` header when the body has none.
+   * @throws {@link RequestValidationError} for a bad body or mechanism (nothing sent),
+   * {@link AuthApiError} for 400/401/403/429, {@link ResponseValidationError}, {@link NetworkError},
+   * {@link TimeoutError}, {@link AbortError}.
+   */
+  async issueLongTermToken(body: LongTokenRequest, options?: IssueLongTermTokenOptions): Promise<LongTokenResponse> {
+    return (await this.#issueLongTermToken(body, options)).data;
+  }
+
+  /**
+   * Exchanges a long-term token (`Authorization: Bearer <long>`) for a short-term JWT (about 15
+   * minutes). The long token is the `longToken` option, else the constructor's, else `body.long_token`.
+   *
+   * @param body - Optional scope narrowing, e.g. `{ scopes: ['jobs:submit'] }`.
+   * @throws {@link RequestValidationError} when there is no long token or the body is bad (nothing
+   * sent), {@link AuthApiError} for 400/401/429, and the transport errors of issueLongTermToken.
+   */
+  async issueShortTermToken(body?: ShortTokenRequest, options?: IssueShortTermTokenOptions): Promise<ShortTokenResponse> {
+    return (await this.#issueShortTermToken(body, options)).data;
+  }
+
+  /**
+   * Revokes a short or long token by its id (idempotent, so retried on network errors, 408, 429 and
+   * 5xx). Authorises with the first token it has: the call's short, the call's long, the
+   * constructor's short, the constructor's long.
+   *
+   * @param tokenId - The token's id, e.g. `tok_lt_b8e0aa`; URL-encoded into the path.
+   * @throws {@link RequestValidationError} for an empty id or no token (nothing sent),
+   * {@link AuthApiError} for 401/404, and the transport errors of issueLongTermToken.
+   */
+  async revokeToken(tokenId: string, options?: RevokeTokenOptions): Promise<void> {
+    await this.#revokeToken(tokenId, options);
+  }
+
+  async #issueLongTermToken(body: LongTokenRequest, options: IssueLongTermTokenOptions = {}): Promise<ApiResponse<LongTokenResponse>> {
+    const operation = 'issueLongTermToken';
+    const issues: ValidationIssue[] = [];
+    checkCallOptions(options, issues, ['shortToken', 'clientId']);
+    const parsed = parseInto(longTokenRequestSchema, body, ['body'], issues);
+    // A body that names its own mechanism is not overridden by the constructor's short token.
+    const shortSource = options.shortToken ?? (parsed !== undefined && namesMechanism(parsed) ? undefined : this.#shortToken);
+    if (parsed !== undefined) issues.push(...grantIssues(parsed, shortSource !== undefined));
+    if (issues.length > 0 || parsed === undefined) throw new RequestValidationError(operation, issues);
+
+    const secrets = [parsed.client_secret, parsed.otp_code, parsed.assertion].filter((value) => value !== undefined);
+    let auth: Record<string, string>;
+    if (shortSource === undefined) {
+      auth = { 'x-client-id': options.clientId ?? this.#clientId ?? parsed.client_id };
+    } else {
+      const token = await resolveToken(operation, shortSource, ['options', 'shortToken']);
+      secrets.push(token);
+      auth = { authorization: `Bearer ${token}` };
+    }
+    const { response, text } = await this.#exchange({ operation, path: 'auth/tokens/long', json: parsed, auth, options, retry: this.#issueRetry });
+    const data = parseTokenResponse(operation, longTokenResponseSchema, response, text, secrets);
+    const headerId = response.headers.get('x-token-id');
+    if (data.token_id === undefined && headerId) data.token_id = headerId;
+    return { data, status: response.status, headers: response.headers };
+  }
+
+  async #issueShortTermToken(body: ShortTokenRequest | undefined, options: IssueShortTermTokenOptions = {}): Promise<ApiResponse<ShortTokenResponse>> {
+    const operation = 'issueShortTermToken';
+    const issues: ValidationIssue[] = [];
+    checkCallOptions(options, issues, ['longToken']);
+    const parsed = body === undefined ? undefined : parseInto(shortTokenRequestSchema, body, ['body'], issues);
+    const longSource = options.longToken ?? this.#longToken ?? parsed?.long_token;
+    if (longSource === undefined && issues.length === 0) {
+      issues.push({ path: ['options', 'longToken'], message: 'a long token is required (the longToken option, the constructor option, or body.long_token)' });
+    }
+    if (issues.length > 0 || longSource === undefined) throw new RequestValidationError(operation, issues);
+
+    const token = await resolveToken(operation, longSource, ['options', 'longToken']);
+    const secrets = [token, ...(parsed?.long_token === undefined ? [] : [parsed.long_token])];
+    const auth = { authorization: `Bearer ${token}` };
+    const { response, text } = await this.#exchange({ operation, path: 'auth/tokens/short', json: parsed, auth, options, retry: this.#issueRetry });
+    const data = parseTokenResponse(operation, shortTokenResponseSchema, response, text, secrets);
+    return { data, status: response.status, headers: response.headers };
+  }
+
+  async #revokeToken(tokenId: string, options: RevokeTokenOptions = {}): Promise<ApiResponse<undefined>> {
+    const operation = 'revokeToken';
+    const issues = tokenIdIssues(tokenId);
+    checkCallOptions(options, issues, ['shortToken', 'longToken']);
+    const source = options.shortToken ?? options.longToken ?? this.#shortToken ?? this.#longToken;
+    if (source === undefined && issues.length === 0) {
+      issues.push({ path: ['options'], message: 'a short or long token is required to authorise the revocation' });
+    }
+    if (issues.length > 0 || source === undefined) throw new RequestValidationError(operation, issues);
+
+    const token = await resolveToken(operation, source, ['options', options.shortToken === undefined ? 'longToken' : 'shortToken']);
+    const auth = { authorization: `Bearer ${token}` };
+    const path = `auth/tokens/${encodeURIComponent(tokenId)}/revoke`;
+    const { response, text } = await this.#exchange({ operation, path, json: undefined, auth, options, retry: this.#revokeRetry });
+    if (!response.ok) throw toAuthApiError(operation, response, text, [token]);
+    return { data: undefined, status: response.status, headers: response.headers };
+  }
+
+  /**
+   * Sends one operation and reads its body. ky's timeout covers each attempt until the headers come;
+   * the body then gets a timer of its own, so a body that trickles cannot hold the call forever.
+   * HTTP errors come back as responses (after ky's retries) for the caller to map.
+   */
+  async #exchange(exchange: Exchange): Promise<{ response: Response; text: string }> {
+    const { operation, options } = exchange;
+    const { signal } = options;
+    if (signal?.aborted) throw new AbortError(`${operation}: aborted`, { cause: signal.reason });
+    const controller = new AbortController();
+    const forwardAbort = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', forwardAbort, { once: true });
+    const context: { -readonly [K in keyof FailureContext]: FailureContext[K] } = {
+      operation,
+      signal,
+      timeoutMs: this.#timeoutMs,
+      bodyTimedOut: false,
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      let response: Response;
+      try {
+        response = await this.#ky.post(exchange.path, {
+          ...(exchange.json === undefined ? {} : { json: exchange.json }),
+          headers: withAuth(options.headers, exchange.auth),
+          signal: controller.signal,
+          retry: exchange.retry,
+        });
+      } catch (error) {
+        if (!isHTTPError(error)) throw error;
+        response = error.response;
+      }
+      context.status = response.status;
+      if (this.#timeoutMs !== false) {
+        timer = setTimeout(() => {
+          context.bodyTimedOut = true;
+          controller.abort();
+        }, this.#timeoutMs);
+      }
+      try {
+        return { response, text: await readText(response) };
+      } catch (error) {
+        // An error status speaks for itself even when its body cannot be read.
+        if (response.ok || signal?.aborted) throw error;
+        return { response, text: '' };
+      }
+    } catch (error) {
+      throw toSdkFailure(error, context);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', forwardAbort);
+    }
+  }
+}
+
+function withAuth(callHeaders: HeadersInit | undefined, auth: Readonly<Record<string, string>>): HeadersInit {
+  if (callHeaders === undefined) return auth;
+  const headers = new Headers(callHeaders);
+  for (const [name, value] of Object.entries(auth)) headers.set(name, value);
+  return headers;
+}

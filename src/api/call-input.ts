@@ -1,0 +1,60 @@
+import { AuthSdkError } from '../errors/AuthSdkError.js';
+import { RequestValidationError, type ValidationIssue } from '../errors/RequestValidationError.js';
+import type { TokenSource } from './options.js';
+import { headerValueIssue, isAbortSignal } from './validation.js';
+
+/** Longest token id accepted, in characters. */
+export const MAX_TOKEN_ID_LENGTH = 1024;
+
+type TokenOption = 'shortToken' | 'longToken' | 'clientId';
+
+/**
+ * Checks a call's options object: its signal, headers and the named token options. Issues go onto
+ * `into`; values are never echoed.
+ */
+export function checkCallOptions(options: unknown, into: ValidationIssue[], allowed: readonly TokenOption[]): void {
+  if (typeof options !== 'object' || options === null) {
+    into.push({ path: ['options'], message: 'expected an object' });
+    return;
+  }
+  const record = options as Record<string, unknown>;
+  if (record.signal !== undefined && !isAbortSignal(record.signal)) into.push({ path: ['options', 'signal'], message: 'expected an AbortSignal' });
+  if (record.headers !== undefined && (typeof record.headers !== 'object' || record.headers === null)) {
+    into.push({ path: ['options', 'headers'], message: 'expected a Headers object, a record or an array of pairs' });
+  }
+  for (const name of allowed) {
+    const value = record[name];
+    // A function is resolved, and its result checked, when the call needs it.
+    if (value === undefined || (name !== 'clientId' && typeof value === 'function')) continue;
+    const issue = headerValueIssue(value, ['options', name]);
+    if (issue !== undefined) into.push(issue);
+  }
+}
+
+/** Issues of a token id: a non-empty string, not a dot segment (which a URL would resolve away). */
+export function tokenIdIssues(tokenId: unknown): ValidationIssue[] {
+  const path = ['tokenId'];
+  if (typeof tokenId !== 'string') return [{ path, message: `expected string, got ${tokenId === null ? 'null' : typeof tokenId}` }];
+  if (tokenId.trim() === '') return [{ path, message: 'must not be empty' }];
+  if (tokenId.length > MAX_TOKEN_ID_LENGTH) return [{ path, message: `must be at most ${MAX_TOKEN_ID_LENGTH} characters` }];
+  // URL parsers treat '.', '..' and their %2e spellings as dot segments, whatever the encoding.
+  if (tokenId === '.' || tokenId === '..') return [{ path, message: 'must not be a dot segment' }];
+  return [];
+}
+
+/**
+ * Resolves a token source to a checked header value. A function that throws, or returns something
+ * that is not a token, gives a RequestValidationError (nothing is sent).
+ */
+export async function resolveToken(operation: string, source: TokenSource, path: readonly string[]): Promise<string> {
+  let token: unknown;
+  try {
+    token = typeof source === 'function' ? await source() : source;
+  } catch (error) {
+    if (error instanceof AuthSdkError) throw error;
+    throw new RequestValidationError(operation, [{ path, message: 'the token function threw' }], { cause: error });
+  }
+  const issue = headerValueIssue(token, path);
+  if (issue !== undefined) throw new RequestValidationError(operation, [issue]);
+  return token as string;
+}

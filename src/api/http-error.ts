@@ -1,0 +1,88 @@
+import { AuthApiError } from '../errors/AuthApiError.js';
+import { authErrorSchema } from '../schemas.js';
+import { maskSecrets, maskSecretsDeep } from './redact.js';
+import { parseRetryAfterSeconds } from './retry.js';
+
+const CODE_BY_STATUS: Readonly<Record<number, string>> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  408: 'request_timeout',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'unprocessable_entity',
+  429: 'rate_limited',
+  500: 'server_error',
+  502: 'bad_gateway',
+  503: 'service_unavailable',
+  504: 'gateway_timeout',
+};
+
+/** The error code a status stands for when the body gives none, e.g. 429 → `rate_limited`. */
+export function codeForStatus(status: number): string {
+  return CODE_BY_STATUS[status] ?? (status >= 500 ? 'server_error' : `http_${status}`);
+}
+
+interface ErrorBody {
+  code: string;
+  message: string;
+  details?: Record<string, unknown> | undefined;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function readErrorBody(text: string): ErrorBody | undefined {
+  const json = parseJson(text);
+  const parsed = authErrorSchema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  // OAuth-style bodies ({ error, error_description }) from gateways in front of the API.
+  const oauth = json as { error?: unknown; error_description?: unknown } | undefined;
+  if (typeof oauth === 'object' && oauth !== null && typeof oauth.error === 'string') {
+    return {
+      code: oauth.error,
+      message: typeof oauth.error_description === 'string' ? oauth.error_description : oauth.error,
+    };
+  }
+  return undefined;
+}
+
+/** A short plain-text body (not HTML, not JSON) says something worth keeping in the message. */
+function plainTextSnippet(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '' || trimmed.length > 200 || /^[<{[]/.test(trimmed)) return undefined;
+  return trimmed;
+}
+
+/**
+ * Builds the AuthApiError for an HTTP error response from its body text, masking the call's secrets
+ * wherever the server echoed them.
+ */
+export function toAuthApiError(
+  operation: string,
+  response: Response,
+  text: string,
+  secrets: readonly string[],
+): AuthApiError {
+  const body = readErrorBody(text);
+  const statusLine = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+  const snippet = body === undefined ? plainTextSnippet(text) : undefined;
+  const message = body?.message ?? (snippet === undefined ? statusLine : `${statusLine}: ${snippet}`);
+  return new AuthApiError({
+    operation,
+    status: response.status,
+    code: maskSecrets(body?.code ?? codeForStatus(response.status), secrets),
+    message: maskSecrets(message, secrets),
+    details: body?.details === undefined ? undefined : (maskSecretsDeep(body.details, secrets) as Record<string, unknown>),
+    retryAfter: parseRetryAfterSeconds(response.headers.get('retry-after'), Date.now()),
+    headers: response.headers,
+  });
+}

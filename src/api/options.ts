@@ -1,0 +1,136 @@
+/**
+ * A token, or a function that returns one (sync or async) when a call needs it: read from a vault,
+ * a cookie, another session. Called once per call that uses it.
+ */
+export type TokenSource = string | (() => string | Promise<string>);
+
+/** How one group of operations retries. Every field has a default; see {@link AuthApiRetryOptions}. */
+export interface RetryPolicy {
+  /**
+   * Retries after the first attempt.
+   * @default 2
+   */
+  readonly limit?: number;
+  /** HTTP statuses that are retried. */
+  readonly statusCodes?: readonly number[];
+  /** Whether network errors and timeouts are retried (only safe for idempotent operations). */
+  readonly networkErrors?: boolean;
+  /**
+   * The longest `Retry-After` that is waited for, in ms. A server asking for longer gets no retry: the
+   * call fails at once with {@link AuthApiError} and its `retryAfter`, so the app decides.
+   * @default 60_000
+   */
+  readonly maxRetryAfterMs?: number;
+  /**
+   * The longest backoff between attempts when the server gives no `Retry-After`, in ms (the backoff
+   * doubles from 300 ms).
+   * @default 10_000
+   */
+  readonly backoffLimitMs?: number;
+}
+
+/**
+ * Retry policies. The issue operations create tokens, so by default they retry only 429 (the server
+ * did nothing) and never a network error or 5xx, after which a token may exist. revokeToken is
+ * idempotent and retries network errors, timeouts, 408, 429 and 5xx.
+ * `false` turns retries off for that group.
+ */
+export interface AuthApiRetryOptions {
+  /**
+   * issueLongTermToken and issueShortTermToken.
+   * @default { limit: 2, statusCodes: [429], networkErrors: false }
+   */
+  readonly issue?: RetryPolicy | false;
+  /**
+   * revokeToken.
+   * @default { limit: 2, statusCodes: [408, 429, 500, 502, 503, 504], networkErrors: true }
+   */
+  readonly revoke?: RetryPolicy | false;
+}
+
+/** A hook run before each attempt is sent; it may return a replacement Request, or a Response to skip the network. */
+export type BeforeRequestHook = (request: Request) => Request | Response | undefined | Promise<Request | Response | undefined>;
+/** A hook run after each response arrives; it may return a replacement Response. */
+export type AfterResponseHook = (
+  request: Request,
+  response: Response,
+) => Response | undefined | Promise<Response | undefined>;
+
+/** Hooks around each HTTP attempt (retries included): tracing, metrics, extra headers. */
+export interface AuthApiHooks {
+  /** Run in order before each attempt. The request carries the credentials: never log its headers. */
+  readonly beforeRequest?: readonly BeforeRequestHook[];
+  /** Run in order after each response. */
+  readonly afterResponse?: readonly AfterResponseHook[];
+}
+
+/** Options of {@link AuthApi}. */
+export interface AuthApiOptions {
+  /**
+   * The API's base URL, with or without a trailing slash.
+   * @default 'https://api.example.com/v1'
+   */
+  readonly baseUrl?: string;
+  /** Client id, sent as `X-Client-Id` (ClientKey) by issueLongTermToken; defaults to the body's `client_id`. */
+  readonly clientId?: string;
+  /** Long-term token for calls that pass none (issueShortTermToken, revokeToken). */
+  readonly longToken?: TokenSource;
+  /** Short-term token for calls that pass none (revokeToken; issueLongTermToken when the body names no grant). */
+  readonly shortToken?: TokenSource;
+  /**
+   * The fetch implementation.
+   * @default globalThis.fetch
+   */
+  readonly fetch?: typeof fetch;
+  /**
+   * Milliseconds each attempt may wait for its response headers, and then again for its body; `false`: no limit.
+   * @default 10_000
+   */
+  readonly timeout?: number | false;
+  /** Retry policies; see {@link AuthApiRetryOptions}. */
+  readonly retry?: AuthApiRetryOptions;
+  /** Headers sent with every request (the SDK's own auth headers win). */
+  readonly headers?: HeadersInit;
+  /** Hooks around each HTTP attempt. */
+  readonly hooks?: AuthApiHooks;
+}
+
+/** Options every operation takes. */
+export interface CallOptions {
+  /** Cancels the call, retries and waits included; the call rejects with {@link AbortError}. */
+  readonly signal?: AbortSignal;
+  /** Headers for this call only (the SDK's own auth headers win). */
+  readonly headers?: HeadersInit;
+}
+
+/** Options of {@link AuthApi.issueLongTermToken}. */
+export interface IssueLongTermTokenOptions extends CallOptions {
+  /** Authorise with a short token holding `tokens:write` instead of a grant in the body. */
+  readonly shortToken?: TokenSource;
+  /** Client id for `X-Client-Id`, when it differs from the constructor's and the body's. */
+  readonly clientId?: string;
+}
+
+/** Options of {@link AuthApi.issueShortTermToken}. */
+export interface IssueShortTermTokenOptions extends CallOptions {
+  /** The long token to exchange; defaults to the constructor's, then to the body's `long_token`. */
+  readonly longToken?: TokenSource;
+}
+
+/** Options of {@link AuthApi.revokeToken}. */
+export interface RevokeTokenOptions extends CallOptions {
+  /** Authorise with this short token (tried first). */
+  readonly shortToken?: TokenSource;
+  /** Authorise with this long token. */
+  readonly longToken?: TokenSource;
+}
+
+/** A successful call's result with its HTTP status and response headers. */
+export interface ApiResponse<T> {
+  /** The validated body (`undefined` for revokeToken). */
+  readonly data: T;
+  /** The HTTP status, e.g. 201 or 204. */
+  readonly status: number;
+  /** The response headers, e.g. `X-Token-Id`, rate-limit headers. */
+  readonly headers: Headers;
+}

@@ -1,0 +1,37 @@
+import type * as z from 'zod/mini';
+import { ResponseValidationError } from '../errors/ResponseValidationError.js';
+import { toAuthApiError } from './http-error.js';
+import { toIssues } from './validation.js';
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
+
+/**
+ * Turns a response into a validated token: an error status becomes an AuthApiError; a success whose
+ * body is empty, not JSON, of another content type or off the schema becomes a
+ * ResponseValidationError. Returns the parsed body itself, so fields the SDK does not know are kept.
+ */
+export function parseTokenResponse<T>(
+  operation: string,
+  schema: z.ZodMiniType<T>,
+  response: Response,
+  text: string,
+  secrets: readonly string[],
+): T {
+  if (!response.ok) throw toAuthApiError(operation, response, text, secrets);
+  const fail = (message: string): never => {
+    throw new ResponseValidationError(operation, response.status, [{ path: [], message }]);
+  };
+  const contentType = response.headers.get('content-type');
+  if (contentType !== null && !JSON_TYPE.test(contentType.trim())) fail(`expected a JSON body, got content type ${JSON.stringify(contentType.split(';')[0]?.trim())}`);
+  if (text.trim() === '') fail('empty body');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // The parser's message quotes the body, which may hold a token: it is not kept.
+    fail('body is not valid JSON');
+  }
+  const result = schema.safeParse(json);
+  if (!result.success) throw new ResponseValidationError(operation, response.status, toIssues(result.error.issues, []));
+  return json as T;
+}

@@ -1,0 +1,23 @@
+export { AuthApi, type AuthApiWithResponse } from './api/AuthApi.js';
+export type {
+  AfterResponseHook,
+  ApiResponse,
+  AuthApiHooks,
+  AuthApiOptions,
+  AuthApiRetryOptions,
+  BeforeRequestHook,
+  CallOptions,
+  IssueLongTermTokenOptions,
+  IssueShortTermTokenOptions,
+  RetryPolicy,
+  RevokeTokenOptions,
+  TokenSource,
+} from './api/options.js';
+export { AbortError } from './errors/AbortError.js';
+export { AuthApiError, type AuthApiErrorInit } from './errors/AuthApiError.js';
+export { AuthSdkError } from './errors/AuthSdkError.js';
+export { NetworkError } from './errors/NetworkError.js';
+export { RequestValidationError, type ValidationIssue } from './errors/RequestValidationError.js';
+export { ResponseValidationError } from './errors/ResponseValidationError.js';
+export { TimeoutError } from './errors/TimeoutError.js';
+export type { AuthError, GrantType, LongTokenRequest, LongTokenResponse, ShortTokenRequest, ShortTokenResponse } from './types.js';

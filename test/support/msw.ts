@@ -1,0 +1,73 @@
+import { type HttpResponseResolver, http } from 'msw';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+
+/** The base URL every test AuthApi talks to; msw answers it. */
+export const BASE_URL = 'https://auth.test/v1';
+
+export const server = setupServer();
+
+/** A request as the server saw it. */
+export interface SeenRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Every request that reached msw in the current test, in order. */
+export const seen: SeenRequest[] = [];
+
+const byId = new Map<string, SeenRequest>();
+
+server.events.on('request:start', ({ request, requestId }) => {
+  const entry: SeenRequest = { method: request.method, url: request.url, headers: Object.fromEntries(request.headers), body: '' };
+  seen.push(entry);
+  byId.set(requestId, entry);
+});
+
+/** Starts msw for the file (unhandled requests are errors) and resets handlers and the log after each test. */
+export function useMsw(): void {
+  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+  afterEach(() => {
+    server.resetHandlers();
+    seen.length = 0;
+    byId.clear();
+  });
+  afterAll(() => server.close());
+}
+
+/** Answers POST `path` (relative to BASE_URL) with `resolver`, after logging the request's body. */
+export function onPost(path: string, resolver: HttpResponseResolver): void {
+  server.use(
+    http.post(`${BASE_URL}/${path}`, async (info) => {
+      const entry = byId.get(info.requestId);
+      if (entry !== undefined) entry.body = await info.request.clone().text();
+      return resolver(info);
+    }),
+  );
+}
+
+export const LONG_TOKEN = 'lt_0d51e9bd2f6449cf8a1b';
+export const SHORT_TOKEN = 'eyJhbGciOiJIUzI1NiIs.eyJzdWIiOiJjMm0ifQ.c2lnbmF0dXJl';
+export const CLIENT_SECRET = 'supersecret123';
+export const OTP_CODE = '123456';
+export const ASSERTION = 'eyJhbGciOiJSUzI1NiIs.eyJpc3MiOiJjMm1fYWJjMTIzIn0.c2lnbmVk';
+
+export const longTokenBody = {
+  token_type: 'Bearer',
+  access_token: LONG_TOKEN,
+  expires_in: 2_592_000,
+  expires_at: '2025-09-25T22:45:00Z',
+  scopes: ['jobs:*'],
+  token_id: 'tok_lt_b8e0aa',
+} as const;
+
+export const shortTokenBody = {
+  token_type: 'Bearer',
+  access_token: SHORT_TOKEN,
+  expires_in: 900,
+  expires_at: '2025-08-26T22:45:00Z',
+  scopes: ['jobs:submit', 'templates:read'],
+  token_id: 'tok_st_9f3d2c',
+} as const;
