@@ -4,6 +4,7 @@ import { RequestValidationError, type ValidationIssue } from '../errors/RequestV
 import { longTokenRequestSchema, longTokenResponseSchema, shortTokenRequestSchema, shortTokenResponseSchema } from '../schemas.js';
 import type { LongTokenRequest, LongTokenResponse, ShortTokenRequest, ShortTokenResponse } from '../types.js';
 import { readText } from './body.js';
+import { checkCallOptions, resolveToken, tokenIdIssues } from './call-input.js';
 import { checkOptions, DEFAULT_BASE_URL, DEFAULT_TIMEOUT_MS, toKyHooks } from './config.js';
 import { type FailureContext, toSdkFailure } from './failure.js';
 import { grantIssues, namesMechanism } from './grant.js';
@@ -19,7 +20,6 @@ import type {
 } from './options.js';
 import { parseTokenResponse } from './parse-response.js';
 import { ISSUE_RETRY, REVOKE_RETRY, toKyRetry } from './retry.js';
-import { checkCallOptions, resolveToken, tokenIdIssues } from './call-input.js';
 import { parseInto } from './validation.js';
 
 /** The three operations, each returning its status and headers beside its data. */
@@ -138,10 +138,10 @@ export class AuthApi {
     await this.#revokeToken(tokenId, options);
   }
 
-  async #issueLongTermToken(body: LongTokenRequest, options: IssueLongTermTokenOptions = {}): Promise<ApiResponse<LongTokenResponse>> {
+  async #issueLongTermToken(body: LongTokenRequest, callOptions?: IssueLongTermTokenOptions): Promise<ApiResponse<LongTokenResponse>> {
     const operation = 'issueLongTermToken';
     const issues: ValidationIssue[] = [];
-    checkCallOptions(options, issues, ['shortToken', 'clientId']);
+    const options = checkCallOptions(callOptions, issues, ['shortToken', 'clientId']);
     const parsed = parseInto(longTokenRequestSchema, body, ['body'], issues);
     // A body that names its own mechanism is not overridden by the constructor's short token.
     const shortSource = options.shortToken ?? (parsed !== undefined && namesMechanism(parsed) ? undefined : this.#shortToken);
@@ -157,36 +157,56 @@ export class AuthApi {
       secrets.push(token);
       auth = { authorization: `Bearer ${token}` };
     }
-    const { response, text } = await this.#exchange({ operation, path: 'auth/tokens/long', json: parsed, auth, options, retry: this.#issueRetry });
+    const { response, text } = await this.#exchange({
+      operation,
+      path: 'auth/tokens/long',
+      json: parsed,
+      auth,
+      options,
+      retry: this.#issueRetry,
+    });
     const data = parseTokenResponse(operation, longTokenResponseSchema, response, text, secrets);
     const headerId = response.headers.get('x-token-id');
     if (data.token_id === undefined && headerId) data.token_id = headerId;
     return { data, status: response.status, headers: response.headers };
   }
 
-  async #issueShortTermToken(body: ShortTokenRequest | undefined, options: IssueShortTermTokenOptions = {}): Promise<ApiResponse<ShortTokenResponse>> {
+  async #issueShortTermToken(
+    body: ShortTokenRequest | undefined,
+    callOptions?: IssueShortTermTokenOptions,
+  ): Promise<ApiResponse<ShortTokenResponse>> {
     const operation = 'issueShortTermToken';
     const issues: ValidationIssue[] = [];
-    checkCallOptions(options, issues, ['longToken']);
+    const options = checkCallOptions(callOptions, issues, ['longToken']);
     const parsed = body === undefined ? undefined : parseInto(shortTokenRequestSchema, body, ['body'], issues);
     const longSource = options.longToken ?? this.#longToken ?? parsed?.long_token;
     if (longSource === undefined && issues.length === 0) {
-      issues.push({ path: ['options', 'longToken'], message: 'a long token is required (the longToken option, the constructor option, or body.long_token)' });
+      issues.push({
+        path: ['options', 'longToken'],
+        message: 'a long token is required (the longToken option, the constructor option, or body.long_token)',
+      });
     }
     if (issues.length > 0 || longSource === undefined) throw new RequestValidationError(operation, issues);
 
     const token = await resolveToken(operation, longSource, ['options', 'longToken']);
     const secrets = [token, ...(parsed?.long_token === undefined ? [] : [parsed.long_token])];
     const auth = { authorization: `Bearer ${token}` };
-    const { response, text } = await this.#exchange({ operation, path: 'auth/tokens/short', json: parsed, auth, options, retry: this.#issueRetry });
+    const { response, text } = await this.#exchange({
+      operation,
+      path: 'auth/tokens/short',
+      json: parsed,
+      auth,
+      options,
+      retry: this.#issueRetry,
+    });
     const data = parseTokenResponse(operation, shortTokenResponseSchema, response, text, secrets);
     return { data, status: response.status, headers: response.headers };
   }
 
-  async #revokeToken(tokenId: string, options: RevokeTokenOptions = {}): Promise<ApiResponse<undefined>> {
+  async #revokeToken(tokenId: string, callOptions?: RevokeTokenOptions): Promise<ApiResponse<undefined>> {
     const operation = 'revokeToken';
     const issues = tokenIdIssues(tokenId);
-    checkCallOptions(options, issues, ['shortToken', 'longToken']);
+    const options = checkCallOptions(callOptions, issues, ['shortToken', 'longToken']);
     const source = options.shortToken ?? options.longToken ?? this.#shortToken ?? this.#longToken;
     if (source === undefined && issues.length === 0) {
       issues.push({ path: ['options'], message: 'a short or long token is required to authorise the revocation' });
@@ -241,7 +261,7 @@ export class AuthApi {
         }, this.#timeoutMs);
       }
       try {
-        return { response, text: await readText(response) };
+        return { response, text: await readText(response, controller.signal) };
       } catch (error) {
         // An error status speaks for itself even when its body cannot be read.
         if (response.ok || signal?.aborted) throw error;

@@ -10,15 +10,21 @@ type TokenOption = 'shortToken' | 'longToken' | 'clientId';
 
 /**
  * Checks a call's options object: its signal, headers and the named token options. Issues go onto
- * `into`; values are never echoed.
+ * `into`; values are never echoed. Returns the options, or an empty object in place of a non-object.
  */
-export function checkCallOptions(options: unknown, into: ValidationIssue[], allowed: readonly TokenOption[]): void {
+export function checkCallOptions<T extends object>(
+  options: T | undefined,
+  into: ValidationIssue[],
+  allowed: readonly TokenOption[],
+): T | Partial<T> {
+  if (options === undefined) return {};
   if (typeof options !== 'object' || options === null) {
     into.push({ path: ['options'], message: 'expected an object' });
-    return;
+    return {};
   }
   const record = options as Record<string, unknown>;
-  if (record.signal !== undefined && !isAbortSignal(record.signal)) into.push({ path: ['options', 'signal'], message: 'expected an AbortSignal' });
+  if (record.signal !== undefined && !isAbortSignal(record.signal))
+    into.push({ path: ['options', 'signal'], message: 'expected an AbortSignal' });
   if (record.headers !== undefined && (typeof record.headers !== 'object' || record.headers === null)) {
     into.push({ path: ['options', 'headers'], message: 'expected a Headers object, a record or an array of pairs' });
   }
@@ -29,6 +35,7 @@ export function checkCallOptions(options: unknown, into: ValidationIssue[], allo
     const issue = headerValueIssue(value, ['options', name]);
     if (issue !== undefined) into.push(issue);
   }
+  return options;
 }
 
 /** Issues of a token id: a non-empty string, not a dot segment (which a URL would resolve away). */

@@ -36,13 +36,21 @@ function checkRetryPolicy(name: string, policy: unknown): void {
   if (policy === undefined || policy === false) return;
   if (!isObject(policy)) fail(name, 'must be an object or false');
   const { limit, statusCodes, networkErrors, maxRetryAfterMs, backoffLimitMs } = policy as RetryPolicy;
-  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0 && limit <= 10)) fail(`${name}.limit`, 'must be an integer from 0 to 10');
-  if (statusCodes !== undefined && !(Array.isArray(statusCodes) && statusCodes.every((code) => Number.isInteger(code) && code >= 400 && code <= 599))) {
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0 && limit <= 10))
+    fail(`${name}.limit`, 'must be an integer from 0 to 10');
+  if (
+    statusCodes !== undefined &&
+    !(Array.isArray(statusCodes) && statusCodes.every((code) => Number.isInteger(code) && code >= 400 && code <= 599))
+  ) {
     fail(`${name}.statusCodes`, 'must be an array of HTTP error statuses (400-599)');
   }
   if (networkErrors !== undefined && typeof networkErrors !== 'boolean') fail(`${name}.networkErrors`, 'must be a boolean');
-  for (const [key, value] of [['maxRetryAfterMs', maxRetryAfterMs], ['backoffLimitMs', backoffLimitMs]] as const) {
-    if (value !== undefined && !(typeof value === 'number' && value >= 0 && value <= MAX_TIMEOUT_MS)) fail(`${name}.${key}`, 'must be a number of milliseconds');
+  for (const [key, value] of [
+    ['maxRetryAfterMs', maxRetryAfterMs],
+    ['backoffLimitMs', backoffLimitMs],
+  ] as const) {
+    if (value !== undefined && !(typeof value === 'number' && value >= 0 && value <= MAX_TIMEOUT_MS))
+      fail(`${name}.${key}`, 'must be a number of milliseconds');
   }
 }
 
@@ -62,8 +70,12 @@ export function checkOptions(options: unknown): asserts options is AuthApiOption
   if (!isObject(options)) fail('options', 'must be an object');
   const { baseUrl, clientId, longToken, shortToken, fetch, timeout, retry, headers, hooks } = options as AuthApiOptions;
   if (baseUrl !== undefined) checkBaseUrl(baseUrl);
-  if (clientId !== undefined && headerValueIssue(clientId, []) !== undefined) fail('clientId', 'must be a non-empty string of visible ASCII characters');
-  for (const [name, source] of [['longToken', longToken], ['shortToken', shortToken]] as const) {
+  if (clientId !== undefined && headerValueIssue(clientId, []) !== undefined)
+    fail('clientId', 'must be a non-empty string of visible ASCII characters');
+  for (const [name, source] of [
+    ['longToken', longToken],
+    ['shortToken', shortToken],
+  ] as const) {
     if (source === undefined) continue;
     if (!isTokenSource(source) || (typeof source === 'string' && headerValueIssue(source, []) !== undefined)) {
       fail(name, 'must be a non-empty token string of visible ASCII characters, or a function returning one');
@@ -86,6 +98,8 @@ export function checkOptions(options: unknown): asserts options is AuthApiOption
 export function toKyHooks(hooks: AuthApiHooks | undefined): Hooks {
   return {
     beforeRequest: (hooks?.beforeRequest ?? []).map((hook) => (request: Request) => hook(request)),
-    afterResponse: (hooks?.afterResponse ?? []).map((hook) => (request: Request, _options: unknown, response: Response) => hook(request, response)),
+    afterResponse: (hooks?.afterResponse ?? []).map(
+      (hook) => (request: Request, _options: unknown, response: Response) => hook(request, response),
+    ),
   };
 }

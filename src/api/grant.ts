@@ -4,10 +4,7 @@ import type { LongTokenRequest } from '../types.js';
 /** Whether the body names a step-up mechanism of its own (secret, OTP code or assertion). */
 export function namesMechanism(body: LongTokenRequest): boolean {
   return (
-    body.client_secret !== undefined ||
-    body.otp_code !== undefined ||
-    body.assertion !== undefined ||
-    body.assertion_type !== undefined
+    body.client_secret !== undefined || body.otp_code !== undefined || body.assertion !== undefined || body.assertion_type !== undefined
   );
 }
 

@@ -66,12 +66,7 @@ function plainTextSnippet(text: string): string | undefined {
  * Builds the AuthApiError for an HTTP error response from its body text, masking the call's secrets
  * wherever the server echoed them.
  */
-export function toAuthApiError(
-  operation: string,
-  response: Response,
-  text: string,
-  secrets: readonly string[],
-): AuthApiError {
+export function toAuthApiError(operation: string, response: Response, text: string, secrets: readonly string[]): AuthApiError {
   const body = readErrorBody(text);
   const statusLine = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
   const snippet = body === undefined ? plainTextSnippet(text) : undefined;

@@ -51,10 +51,7 @@ export interface AuthApiRetryOptions {
 /** A hook run before each attempt is sent; it may return a replacement Request, or a Response to skip the network. */
 export type BeforeRequestHook = (request: Request) => Request | Response | undefined | Promise<Request | Response | undefined>;
 /** A hook run after each response arrives; it may return a replacement Response. */
-export type AfterResponseHook = (
-  request: Request,
-  response: Response,
-) => Response | undefined | Promise<Response | undefined>;
+export type AfterResponseHook = (request: Request, response: Response) => Response | undefined | Promise<Response | undefined>;
 
 /** Hooks around each HTTP attempt (retries included): tracing, metrics, extra headers. */
 export interface AuthApiHooks {

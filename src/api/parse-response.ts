@@ -22,7 +22,8 @@ export function parseTokenResponse<T>(
     throw new ResponseValidationError(operation, response.status, [{ path: [], message }]);
   };
   const contentType = response.headers.get('content-type');
-  if (contentType !== null && !JSON_TYPE.test(contentType.trim())) fail(`expected a JSON body, got content type ${JSON.stringify(contentType.split(';')[0]?.trim())}`);
+  if (contentType !== null && !JSON_TYPE.test(contentType.trim()))
+    fail(`expected a JSON body, got content type ${JSON.stringify(contentType.split(';')[0]?.trim())}`);
   if (text.trim() === '') fail('empty body');
   let json: unknown;
   try {

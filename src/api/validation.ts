@@ -39,12 +39,7 @@ export function toIssues(issues: readonly ZodIssue[], prefix: readonly string[])
  * Validates `value` with `schema`. Returns the parsed copy (own, known fields only) or pushes the
  * issues, under `prefix`, onto `into`.
  */
-export function parseInto<T>(
-  schema: z.ZodMiniType<T>,
-  value: unknown,
-  prefix: readonly string[],
-  into: ValidationIssue[],
-): T | undefined {
+export function parseInto<T>(schema: z.ZodMiniType<T>, value: unknown, prefix: readonly string[], into: ValidationIssue[]): T | undefined {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   into.push(...toIssues(result.error.issues, prefix));

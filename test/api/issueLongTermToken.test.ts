@@ -1,6 +1,6 @@
 import { HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { AuthApi, AuthApiError, RequestValidationError, type LongTokenRequest } from '../../src/index.js';
+import { AuthApi, AuthApiError, type LongTokenRequest, RequestValidationError } from '../../src/index.js';
 import { ASSERTION, BASE_URL, CLIENT_SECRET, longTokenBody, OTP_CODE, onPost, SHORT_TOKEN, seen, useMsw } from '../support/msw.js';
 
 useMsw();
@@ -36,7 +36,13 @@ describe('issueLongTermToken', () => {
 
   it('sends the OTP grant', async () => {
     answerLongToken();
-    const body: LongTokenRequest = { grant_type: 'client_credentials', client_id: 'c2m_abc123', otp_code: OTP_CODE, scopes: ['jobs:*'], ttl_seconds: 2_592_000 };
+    const body: LongTokenRequest = {
+      grant_type: 'client_credentials',
+      client_id: 'c2m_abc123',
+      otp_code: OTP_CODE,
+      scopes: ['jobs:*'],
+      ttl_seconds: 2_592_000,
+    };
     await new AuthApi({ baseUrl: BASE_URL }).issueLongTermToken(body);
     expect(JSON.parse(seen[0]?.body ?? '')).toEqual(body);
     expect(seen[0]?.headers['x-client-id']).toBe('c2m_abc123');
@@ -110,36 +116,75 @@ describe('issueLongTermToken', () => {
     onPost('auth/tokens/long', () => HttpResponse.json({ code, message, details: { field: 'grant_type' } }, { status }));
     const error = await new AuthApi({ baseUrl: BASE_URL }).issueLongTermToken(bySecret).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AuthApiError);
-    expect(error).toMatchObject({ name: 'AuthApiError', operation: 'issueLongTermToken', status, code, message, details: { field: 'grant_type' } });
+    expect(error).toMatchObject({
+      name: 'AuthApiError',
+      operation: 'issueLongTermToken',
+      status,
+      code,
+      message,
+      details: { field: 'grant_type' },
+    });
     expect(seen).toHaveLength(1);
   });
 
   describe('refuses bad input before sending anything', () => {
     const cases: [string, unknown, unknown[]][] = [
       ['an unknown field', { ...bySecret, colour: 'blue' }, [['body'], 'unknown field "colour"']],
-      ['a missing client_id', { grant_type: 'client_credentials', client_secret: CLIENT_SECRET }, [['body', 'client_id'], 'expected string']],
+      [
+        'a missing client_id',
+        { grant_type: 'client_credentials', client_secret: CLIENT_SECRET },
+        [['body', 'client_id'], 'expected string'],
+      ],
       ['an empty client_id', { ...bySecret, client_id: '' }, [['body', 'client_id'], 'must not be empty']],
-      ['an unknown grant type', { ...bySecret, grant_type: 'password' }, [['body', 'grant_type'], 'must be "client_credentials" or "assertion"']],
+      [
+        'an unknown grant type',
+        { ...bySecret, grant_type: 'password' },
+        [['body', 'grant_type'], 'must be "client_credentials" or "assertion"'],
+      ],
       ['a ttl below one hour', { ...bySecret, ttl_seconds: 3599 }, [['body', 'ttl_seconds'], 'must be >= 3600']],
       ['a ttl above 90 days', { ...bySecret, ttl_seconds: 7_776_001 }, [['body', 'ttl_seconds'], 'must be <= 7776000']],
       ['a fractional ttl', { ...bySecret, ttl_seconds: 3600.5 }, [['body', 'ttl_seconds'], 'expected int']],
       ['scopes of the wrong type', { ...bySecret, scopes: 'jobs:*' }, [['body', 'scopes'], 'expected array']],
-      ['no mechanism', { grant_type: 'client_credentials', client_id: 'c2m_abc123' }, [['body'], 'client_credentials needs client_secret or otp_code (or a short token holding tokens:write)']],
-      ['secret and OTP together', { ...bySecret, otp_code: OTP_CODE }, [['body'], 'client_credentials takes client_secret or otp_code, not both']],
-      ['an assertion without its type', { grant_type: 'assertion', client_id: 'c2m_abc123', assertion: ASSERTION }, [['body', 'assertion_type'], 'is required with grant_type "assertion"']],
-      ['an assertion with a secret', { grant_type: 'assertion', client_id: 'c2m_abc123', assertion_type: 't', assertion: ASSERTION, client_secret: CLIENT_SECRET }, [['body', 'client_secret'], 'belongs to grant_type "client_credentials"']],
-      ['assertion fields on client_credentials', { ...bySecret, assertion: ASSERTION }, [['body', 'assertion'], 'belongs to grant_type "assertion"']],
+      [
+        'no mechanism',
+        { grant_type: 'client_credentials', client_id: 'c2m_abc123' },
+        [['body'], 'client_credentials needs client_secret or otp_code (or a short token holding tokens:write)'],
+      ],
+      [
+        'secret and OTP together',
+        { ...bySecret, otp_code: OTP_CODE },
+        [['body'], 'client_credentials takes client_secret or otp_code, not both'],
+      ],
+      [
+        'an assertion without its type',
+        { grant_type: 'assertion', client_id: 'c2m_abc123', assertion: ASSERTION },
+        [['body', 'assertion_type'], 'is required with grant_type "assertion"'],
+      ],
+      [
+        'an assertion with a secret',
+        { grant_type: 'assertion', client_id: 'c2m_abc123', assertion_type: 't', assertion: ASSERTION, client_secret: CLIENT_SECRET },
+        [['body', 'client_secret'], 'belongs to grant_type "client_credentials"'],
+      ],
+      [
+        'assertion fields on client_credentials',
+        { ...bySecret, assertion: ASSERTION },
+        [['body', 'assertion'], 'belongs to grant_type "assertion"'],
+      ],
       ['a body that is not an object', 'grant_type=client_credentials', [['body'], 'expected object']],
     ];
     it.each(cases)('%s', async (_name, body, [path, message]) => {
-      const error = await new AuthApi({ baseUrl: BASE_URL }).issueLongTermToken(body as LongTokenRequest).catch((caught: unknown) => caught);
+      const error = await new AuthApi({ baseUrl: BASE_URL })
+        .issueLongTermToken(body as LongTokenRequest)
+        .catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(RequestValidationError);
       expect((error as RequestValidationError).issues).toContainEqual({ path, message });
       expect(seen).toHaveLength(0);
     });
 
     it('a short token beside a secret (two mechanisms)', async () => {
-      const error = await new AuthApi({ baseUrl: BASE_URL }).issueLongTermToken(bySecret, { shortToken: SHORT_TOKEN }).catch((caught: unknown) => caught);
+      const error = await new AuthApi({ baseUrl: BASE_URL })
+        .issueLongTermToken(bySecret, { shortToken: SHORT_TOKEN })
+        .catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(RequestValidationError);
       expect((error as RequestValidationError).issues).toEqual([
         { path: ['body'], message: 'a short token authorises this call: send no client_secret or otp_code with it' },

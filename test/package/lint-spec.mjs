@@ -1,7 +1,8 @@
 // Validates openapi.yaml against the OpenAPI 3.0 schema, then checks the parts of the contract a schema
 // cannot: the operations, security, statuses and bounds that ../shared/SPEC.md names.
-import SwaggerParser from '@apidevtools/swagger-parser';
+
 import { fileURLToPath } from 'node:url';
+import SwaggerParser from '@apidevtools/swagger-parser';
 
 const file = fileURLToPath(new URL('../../openapi.yaml', import.meta.url));
 const api = await SwaggerParser.validate(file);
@@ -20,10 +21,19 @@ const operations = {
 for (const [path, [operationId, statuses, security]] of Object.entries(operations)) {
   const op = api.paths[path]?.post;
   expect(op?.operationId === operationId, `${path} is ${operationId}`);
-  expect(JSON.stringify(Object.keys(op?.responses ?? {}).sort()) === JSON.stringify([...statuses].sort()), `${operationId} statuses ${statuses}`);
-  expect(JSON.stringify((op?.security ?? []).map((s) => Object.keys(s)[0])) === JSON.stringify(security), `${operationId} security ${security}`);
+  expect(
+    JSON.stringify(Object.keys(op?.responses ?? {}).sort()) === JSON.stringify([...statuses].sort()),
+    `${operationId} statuses ${statuses}`,
+  );
+  expect(
+    JSON.stringify((op?.security ?? []).map((s) => Object.keys(s)[0])) === JSON.stringify(security),
+    `${operationId} security ${security}`,
+  );
   for (const status of statuses.filter((s) => s >= '400')) {
-    expect(op.responses[status].content?.['application/json']?.schema?.required?.join() === 'code,message', `${operationId} ${status} has an AuthError body`);
+    expect(
+      op.responses[status].content?.['application/json']?.schema?.required?.join() === 'code,message',
+      `${operationId} ${status} has an AuthError body`,
+    );
   }
 }
 expect(api.paths['/auth/tokens/long'].post.responses['201'].headers?.['X-Token-Id']?.schema?.type === 'string', 'X-Token-Id header');

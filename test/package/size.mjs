@@ -1,6 +1,7 @@
 // Prints, and enforces, the min+gzip size of a browser bundle of the public entry with ky and zod inside.
-import { gzipSync } from 'node:zlib';
+
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -22,6 +23,8 @@ for (const { name, code, maxBytes } of budgets) {
   const gzipped = gzipSync(bytes, { level: 9 }).length;
   const ok = gzipped <= maxBytes;
   failed ||= !ok;
-  console.log(`size: ${name}: ${bytes.length} B min, ${gzipped} B min+gzip (${(gzipped / 1024).toFixed(2)} KiB; budget ${maxBytes / 1024} KiB) ${ok ? 'ok' : 'OVER BUDGET'}`);
+  console.log(
+    `size: ${name}: ${bytes.length} B min, ${gzipped} B min+gzip (${(gzipped / 1024).toFixed(2)} KiB; budget ${maxBytes / 1024} KiB) ${ok ? 'ok' : 'OVER BUDGET'}`,
+  );
 }
 process.exitCode = failed ? 1 : 0;

@@ -1,7 +1,7 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type * as z from 'zod/mini';
 import type { components } from '../../generated/schema.js';
-import {
+import type {
   authErrorSchema,
   longTokenRequestSchema,
   longTokenResponseSchema,

@@ -1,0 +1,154 @@
+import { HttpResponse } from 'msw';
+import { describe, expect, it, vi } from 'vitest';
+import { AuthApi, type AuthApiOptions, RequestValidationError } from '../../src/index.js';
+import { BASE_URL, LONG_TOKEN, onPost, seen, shortTokenBody, useMsw } from '../support/msw.js';
+
+useMsw();
+
+const answer = () => onPost('auth/tokens/short', () => HttpResponse.json(shortTokenBody, { status: 201 }));
+
+describe('constructor options', () => {
+  it("defaults baseUrl to the contract's server", () => {
+    expect(new AuthApi().baseUrl).toBe('https://api.example.com/v1');
+  });
+
+  it.each<[string, unknown, string]>([
+    ['options that are not an object', 'https://x', 'AuthApi: option "options" must be an object'],
+    ['an empty baseUrl', { baseUrl: '' }, 'AuthApi: option "baseUrl" must be a non-empty string'],
+    [
+      'a baseUrl that is no URL',
+      { baseUrl: 'api.example.com' },
+      'AuthApi: option "baseUrl" must be an absolute http(s) URL or a path starting with "/"',
+    ],
+    ['a non-http baseUrl', { baseUrl: 'ftp://api.example.com' }, 'AuthApi: option "baseUrl" must use http or https'],
+    ['a baseUrl with credentials', { baseUrl: 'https://user:pw@api.example.com' }, 'AuthApi: option "baseUrl" must not carry credentials'],
+    ['a numeric clientId', { clientId: 42 }, 'AuthApi: option "clientId" must be a non-empty string of visible ASCII characters'],
+    [
+      'an empty long token',
+      { longToken: '' },
+      'AuthApi: option "longToken" must be a non-empty token string of visible ASCII characters, or a function returning one',
+    ],
+    [
+      'a short token object',
+      { shortToken: { token: 'x' } },
+      'AuthApi: option "shortToken" must be a non-empty token string of visible ASCII characters, or a function returning one',
+    ],
+    ['a fetch that is not a function', { fetch: 'fetch' }, 'AuthApi: option "fetch" must be a function'],
+    ['a negative timeout', { timeout: -1 }, 'AuthApi: option "timeout" must be false or a number of milliseconds from 1 to 2147483647'],
+    [
+      'an endless timeout',
+      { timeout: Number.POSITIVE_INFINITY },
+      'AuthApi: option "timeout" must be false or a number of milliseconds from 1 to 2147483647',
+    ],
+    ['a retry limit of 100', { retry: { revoke: { limit: 100 } } }, 'AuthApi: option "retry.revoke.limit" must be an integer from 0 to 10'],
+    [
+      'retry status codes under 400',
+      { retry: { issue: { statusCodes: [200] } } },
+      'AuthApi: option "retry.issue.statusCodes" must be an array of HTTP error statuses (400-599)',
+    ],
+    [
+      'hooks that are not functions',
+      { hooks: { beforeRequest: ['x'] } },
+      'AuthApi: option "hooks.beforeRequest" must be an array of functions',
+    ],
+    [
+      'headers that are a string',
+      { headers: 'x-a: 1' },
+      'AuthApi: option "headers" must be a Headers object, a record or an array of pairs',
+    ],
+  ])('throws a TypeError for %s', (_name, options, message) => {
+    expect(() => new AuthApi(options as AuthApiOptions)).toThrow(new TypeError(message));
+  });
+
+  it('never echoes a bad token in the TypeError', () => {
+    const secret = 'lt_secret value with space';
+    const error = (() => {
+      try {
+        return new AuthApi({ longToken: secret });
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(TypeError);
+    expect(String(error)).not.toContain('secret value');
+  });
+
+  it('accepts a path as baseUrl, for browsers that resolve it against the page', () => {
+    expect(new AuthApi({ baseUrl: '/api/v1' }).baseUrl).toBe('/api/v1');
+  });
+
+  it('sends the constructor headers and the call headers, its own auth header winning', async () => {
+    answer();
+    const api = new AuthApi({ baseUrl: BASE_URL, longToken: LONG_TOKEN, headers: { 'x-app': 'demo', authorization: 'Bearer nope' } });
+    await api.issueShortTermToken(undefined, { headers: { 'x-trace': 't1', authorization: 'Bearer also-nope' } });
+    expect(seen[0]?.headers).toMatchObject({ 'x-app': 'demo', 'x-trace': 't1', authorization: `Bearer ${LONG_TOKEN}` });
+  });
+
+  it('uses the given fetch', async () => {
+    const fetchSpy = vi.fn(async (_input: RequestInfo | URL, _init?: RequestInit) => Response.json(shortTokenBody, { status: 201 }));
+    const token = await new AuthApi({ baseUrl: BASE_URL, longToken: LONG_TOKEN, fetch: fetchSpy }).issueShortTermToken();
+    expect(token.access_token).toBe(shortTokenBody.access_token);
+    expect(fetchSpy).toHaveBeenCalledTimes(1);
+    expect(seen).toHaveLength(0);
+  });
+
+  it('runs beforeRequest and afterResponse hooks around each attempt', async () => {
+    answer();
+    const order: string[] = [];
+    const api = new AuthApi({
+      baseUrl: BASE_URL,
+      longToken: LONG_TOKEN,
+      hooks: {
+        beforeRequest: [
+          (request) => {
+            order.push(`before ${request.method} ${new URL(request.url).pathname}`);
+            request.headers.set('x-hooked', '1');
+            return undefined;
+          },
+        ],
+        afterResponse: [
+          (_request, response) => {
+            order.push(`after ${response.status}`);
+            return undefined;
+          },
+        ],
+      },
+    });
+    await api.issueShortTermToken();
+    expect(order).toEqual(['before POST /v1/auth/tokens/short', 'after 201']);
+    expect(seen[0]?.headers['x-hooked']).toBe('1');
+  });
+});
+
+describe('call options', () => {
+  it.each<[string, object, unknown]>([
+    ['a signal that is not an AbortSignal', { signal: 'stop' }, { path: ['options', 'signal'], message: 'expected an AbortSignal' }],
+    [
+      'headers that are a number',
+      { headers: 5 },
+      { path: ['options', 'headers'], message: 'expected a Headers object, a record or an array of pairs' },
+    ],
+    ['a long token of the wrong type', { longToken: 12 }, { path: ['options', 'longToken'], message: 'expected string, got number' }],
+    [
+      'a huge long token',
+      { longToken: 'x'.repeat(20_000) },
+      { path: ['options', 'longToken'], message: 'must be at most 16384 characters' },
+    ],
+  ])('refuses %s before sending', async (_name, options, issue) => {
+    const error = await new AuthApi({ baseUrl: BASE_URL, longToken: LONG_TOKEN })
+      .issueShortTermToken(undefined, options as never)
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RequestValidationError);
+    expect((error as RequestValidationError).issues).toEqual([issue]);
+    expect(seen).toHaveLength(0);
+  });
+
+  it('refuses options that are not an object', async () => {
+    const error = await new AuthApi({ baseUrl: BASE_URL, longToken: LONG_TOKEN })
+      .revokeToken('tok_1', null as never)
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RequestValidationError);
+    expect((error as RequestValidationError).issues).toEqual([{ path: ['options'], message: 'expected an object' }]);
+    expect(seen).toHaveLength(0);
+  });
+});
