@@ -27,7 +27,8 @@ export function parseRetryAfterSeconds(value: string | null, nowMs: number): num
   if (value === null) return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  const dateMs = Date.parse(trimmed);
+  // An HTTP date names its weekday and month; anything else (a negative number, a bare year) is unreadable.
+  const dateMs = /[a-z]/i.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
   if (Number.isNaN(dateMs)) return undefined;
   return Math.max(0, Math.ceil((dateMs - nowMs) / 1000));
 }

@@ -11,19 +11,14 @@ function describe(issue: ZodIssue): string {
     case 'invalid_type':
       return `expected ${issue.expected}`;
     case 'too_small':
-      return issue.origin === 'string' && issue.minimum === 1 ? 'must not be empty' : `must be >= ${issue.minimum}`;
-    case 'too_big':
-      return `must be <= ${issue.maximum}`;
-    case 'invalid_format':
-      return issue.format === 'datetime' ? 'must be an ISO 8601 date-time' : `must be a valid ${issue.format}`;
+      return 'must not be empty';
     case 'invalid_value':
       return `must be ${issue.values.map((value) => JSON.stringify(value)).join(' or ')}`;
     case 'unrecognized_keys':
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}`;
-    case 'not_multiple_of':
-      return 'must be an integer';
     default:
-      return 'invalid';
+      // Our refinements carry their own message.
+      return issue.message;
   }
 }
 

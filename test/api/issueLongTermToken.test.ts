@@ -141,9 +141,21 @@ describe('issueLongTermToken', () => {
         { ...bySecret, grant_type: 'password' },
         [['body', 'grant_type'], 'must be "client_credentials" or "assertion"'],
       ],
-      ['a ttl below one hour', { ...bySecret, ttl_seconds: 3599 }, [['body', 'ttl_seconds'], 'must be >= 3600']],
-      ['a ttl above 90 days', { ...bySecret, ttl_seconds: 7_776_001 }, [['body', 'ttl_seconds'], 'must be <= 7776000']],
-      ['a fractional ttl', { ...bySecret, ttl_seconds: 3600.5 }, [['body', 'ttl_seconds'], 'expected int']],
+      [
+        'a ttl below one hour',
+        { ...bySecret, ttl_seconds: 3599 },
+        [['body', 'ttl_seconds'], 'must be a whole number of seconds from 3600 to 7776000'],
+      ],
+      [
+        'a ttl above 90 days',
+        { ...bySecret, ttl_seconds: 7_776_001 },
+        [['body', 'ttl_seconds'], 'must be a whole number of seconds from 3600 to 7776000'],
+      ],
+      [
+        'a fractional ttl',
+        { ...bySecret, ttl_seconds: 3600.5 },
+        [['body', 'ttl_seconds'], 'must be a whole number of seconds from 3600 to 7776000'],
+      ],
       ['scopes of the wrong type', { ...bySecret, scopes: 'jobs:*' }, [['body', 'scopes'], 'expected array']],
       [
         'no mechanism',

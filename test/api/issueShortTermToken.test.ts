@@ -122,12 +122,12 @@ describe('issueShortTermToken', () => {
       [
         'a fractional expires_in',
         () => HttpResponse.json({ ...valid, expires_in: 899.5 }, { status: 201 }),
-        [{ path: ['expires_in'], message: 'expected int' }],
+        [{ path: ['expires_in'], message: 'must be a whole number of seconds, 0 or more' }],
       ],
       [
         'a negative expires_in',
         () => HttpResponse.json({ ...valid, expires_in: -1 }, { status: 201 }),
-        [{ path: ['expires_in'], message: 'must be >= 0' }],
+        [{ path: ['expires_in'], message: 'must be a whole number of seconds, 0 or more' }],
       ],
       [
         'a token_type other than Bearer',

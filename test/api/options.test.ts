@@ -13,15 +13,27 @@ describe('constructor options', () => {
   });
 
   it.each<[string, unknown, string]>([
-    ['options that are not an object', 'https://x', 'AuthApi: option "options" must be an object'],
-    ['an empty baseUrl', { baseUrl: '' }, 'AuthApi: option "baseUrl" must be a non-empty string'],
+    ['options that are not an object', 'https://x', 'AuthApi: options must be an object'],
+    [
+      'an empty baseUrl',
+      { baseUrl: '' },
+      'AuthApi: option "baseUrl" must be an absolute http(s) URL without credentials, or a path starting with "/"',
+    ],
     [
       'a baseUrl that is no URL',
       { baseUrl: 'api.example.com' },
-      'AuthApi: option "baseUrl" must be an absolute http(s) URL or a path starting with "/"',
+      'AuthApi: option "baseUrl" must be an absolute http(s) URL without credentials, or a path starting with "/"',
     ],
-    ['a non-http baseUrl', { baseUrl: 'ftp://api.example.com' }, 'AuthApi: option "baseUrl" must use http or https'],
-    ['a baseUrl with credentials', { baseUrl: 'https://user:pw@api.example.com' }, 'AuthApi: option "baseUrl" must not carry credentials'],
+    [
+      'a non-http baseUrl',
+      { baseUrl: 'ftp://api.example.com' },
+      'AuthApi: option "baseUrl" must be an absolute http(s) URL without credentials, or a path starting with "/"',
+    ],
+    [
+      'a baseUrl with credentials',
+      { baseUrl: 'https://user:pw@api.example.com' },
+      'AuthApi: option "baseUrl" must be an absolute http(s) URL without credentials, or a path starting with "/"',
+    ],
     ['a numeric clientId', { clientId: 42 }, 'AuthApi: option "clientId" must be a non-empty string of visible ASCII characters'],
     [
       'an empty long token',
@@ -40,16 +52,20 @@ describe('constructor options', () => {
       { timeout: Number.POSITIVE_INFINITY },
       'AuthApi: option "timeout" must be false or a number of milliseconds from 1 to 2147483647',
     ],
-    ['a retry limit of 100', { retry: { revoke: { limit: 100 } } }, 'AuthApi: option "retry.revoke.limit" must be an integer from 0 to 10'],
+    [
+      'a retry limit of 100',
+      { retry: { revoke: { limit: 100 } } },
+      'AuthApi: option "retry" must be { issue?, revoke? }, each false or { limit: 0-10, statusCodes: 400-599, networkErrors, maxRetryAfterMs, backoffLimitMs }',
+    ],
     [
       'retry status codes under 400',
       { retry: { issue: { statusCodes: [200] } } },
-      'AuthApi: option "retry.issue.statusCodes" must be an array of HTTP error statuses (400-599)',
+      'AuthApi: option "retry" must be { issue?, revoke? }, each false or { limit: 0-10, statusCodes: 400-599, networkErrors, maxRetryAfterMs, backoffLimitMs }',
     ],
     [
       'hooks that are not functions',
       { hooks: { beforeRequest: ['x'] } },
-      'AuthApi: option "hooks.beforeRequest" must be an array of functions',
+      'AuthApi: option "hooks" must be { beforeRequest?, afterResponse? }, arrays of functions',
     ],
     [
       'headers that are a string',
