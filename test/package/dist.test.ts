@@ -1,0 +1,78 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Runs the built package (dist/, through its "exports") in fresh Node processes against a real
+// HTTP server on 127.0.0.1, so a build that only type-checks but crashes at run time fails here.
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const LONG_TOKEN = 'lt_dist_test_token';
+
+let server: Server;
+let baseUrl: string;
+const seen: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(`${root}/dist/index.js`) || !existsSync(`${root}/dist/index.cjs`)) throw new Error('dist/ is missing: run `npm run build` first');
+  server = createServer((request, response) => {
+    seen.push(`${request.method} ${request.url} ${request.headers.authorization}`);
+    if (request.url === '/v1/auth/tokens/short') {
+      response.writeHead(201, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ token_type: 'Bearer', access_token: 'st_jwt', expires_in: 900, expires_at: '2030-01-01T00:00:00Z' }));
+      return;
+    }
+    response.writeHead(401, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ code: 'invalid_token', message: 'The provided token is expired or invalid' }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+const program = (load: string) => `
+  const { AuthApi, AuthApiError, AuthSdkError } = ${load};
+  const api = new AuthApi({ baseUrl: process.env.BASE_URL, longToken: '${LONG_TOKEN}' });
+  const token = await api.issueShortTermToken();
+  const error = await api.revokeToken('tok_1').catch((e) => e);
+  console.log(JSON.stringify({
+    token: token.access_token,
+    error: [error.name, error instanceof AuthApiError, error instanceof AuthSdkError, error.status, error.code],
+  }));
+`;
+
+async function runNode(args: string[]): Promise<unknown> {
+  const { stdout } = await run(process.execPath, args, { cwd: root, env: { ...process.env, BASE_URL: baseUrl }, timeout: 20_000 });
+  return JSON.parse(stdout);
+}
+
+const expected = { token: 'st_jwt', error: ['AuthApiError', true, true, 401, 'invalid_token'] };
+
+describe('the built package', () => {
+  it('works as ESM through import("c2m-auth")', async () => {
+    seen.length = 0;
+    const output = await runNode(['--input-type=module', '-e', program("await import('c2m-auth')")]);
+    expect(output).toEqual(expected);
+    expect(seen).toEqual([`POST /v1/auth/tokens/short Bearer ${LONG_TOKEN}`, `POST /v1/auth/tokens/tok_1/revoke Bearer ${LONG_TOKEN}`]);
+  });
+
+  it('works as CJS through require("c2m-auth"), ky bundled in', async () => {
+    seen.length = 0;
+    const output = await runNode(['--input-type=commonjs', '-e', `(async () => { ${program("require('c2m-auth')")} })()`]);
+    expect(output).toEqual(expected);
+    expect(seen).toHaveLength(2);
+  });
+
+  it('resolves the two builds to the two files', async () => {
+    const cjs = await runNode(['--input-type=commonjs', '-e', "console.log(JSON.stringify(require.resolve('c2m-auth')))"]);
+    const esm = await runNode(['--input-type=module', '-e', "console.log(JSON.stringify(import.meta.resolve('c2m-auth')))"]);
+    expect([cjs, esm]).toEqual([`${root}dist/index.cjs`, `file://${root}dist/index.js`]);
+  });
+});
