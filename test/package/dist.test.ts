@@ -18,7 +18,8 @@ let baseUrl: string;
 const seen: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(`${root}/dist/index.js`) || !existsSync(`${root}/dist/index.cjs`)) throw new Error('dist/ is missing: run `npm run build` first');
+  if (!existsSync(`${root}/dist/index.js`) || !existsSync(`${root}/dist/index.cjs`))
+    throw new Error('dist/ is missing: run `npm run build` first');
   server = createServer((request, response) => {
     seen.push(`${request.method} ${request.url} ${request.headers.authorization}`);
     if (request.url === '/v1/auth/tokens/short') {
