@@ -1,0 +1,1 @@
+export { CorruptTokenFileError, FileTokenStore } from './FileTokenStore.js';

@@ -1,0 +1,55 @@
+import type { AuthSdkError } from '../errors/AuthSdkError.js';
+
+/** What each session event carries: ids and times, never a token value or a credential. */
+export interface AuthSessionEvents {
+  /** A new short token was issued. */
+  tokenRefreshed: { readonly tokenId: string | undefined; readonly expiresAt: string; readonly expiresInSeconds: number };
+  /** A refresh failed; `stillValidUntil` is set when callers keep getting the current, still-valid token. */
+  refreshFailed: { readonly error: AuthSdkError; readonly stillValidUntil: string | undefined };
+  /** A long token was issued from the credentials. */
+  longTokenIssued: { readonly tokenId: string | undefined; readonly expiresAt: string };
+  /** A long token near its expiry was replaced by a new one; the old one is being revoked. */
+  longTokenRotated: { readonly previousTokenId: string | undefined; readonly tokenId: string | undefined; readonly expiresAt: string };
+  /** The long token is in the last part of its life and no credentials can replace it. */
+  longTokenExpiring: { readonly tokenId: string | undefined; readonly expiresAt: string };
+  /** The long token is gone (expired or revoked) and no credentials can replace it. */
+  sessionExpired: { readonly tokenId: string | undefined };
+  /** The store failed or held a corrupt record; the session carries on without it. */
+  storeError: { readonly operation: 'get' | 'set' | 'delete'; readonly error: unknown };
+}
+
+/** The event names. */
+export type AuthSessionEventName = keyof AuthSessionEvents;
+
+/** A listener of one event. */
+export type AuthSessionListener<K extends AuthSessionEventName> = (event: AuthSessionEvents[K]) => void;
+
+/** A tiny typed emitter; a throwing listener never breaks the session. */
+export class Emitter {
+  readonly #listeners = new Map<AuthSessionEventName, Set<(event: never) => void>>();
+
+  on<K extends AuthSessionEventName>(name: K, listener: AuthSessionListener<K>): () => void {
+    let set = this.#listeners.get(name);
+    if (set === undefined) {
+      set = new Set();
+      this.#listeners.set(name, set);
+    }
+    set.add(listener as (event: never) => void);
+    return () => set.delete(listener as (event: never) => void);
+  }
+
+  emit<K extends AuthSessionEventName>(name: K, event: AuthSessionEvents[K]): void {
+    for (const listener of this.#listeners.get(name) ?? []) {
+      try {
+        (listener as AuthSessionListener<K>)(event);
+      } catch {
+        // A listener's failure is the app's to handle; the session carries on.
+      }
+    }
+  }
+}
+
+/** An ISO string of a time in ms. */
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

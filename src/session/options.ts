@@ -1,0 +1,80 @@
+import type { AuthApi } from '../api/AuthApi.js';
+import type { LongTokenRequest } from '../types.js';
+import type { AuthSessionEventName, AuthSessionListener } from './events.js';
+import type { TokenStore } from './TokenStore.js';
+
+/** How a session gets a long token: a request body, or a function called each time one is needed. */
+export type SessionCredentials = LongTokenRequest | (() => LongTokenRequest | Promise<LongTokenRequest>);
+
+/** A long token the app already holds (from its backend, a vault, an earlier run). */
+export type GivenLongToken = string | { readonly access_token: string; readonly expires_at?: string; readonly token_id?: string };
+
+/** Options of {@link AuthSession}. Every field is optional, but a session needs `credentials` or `longToken`. */
+export interface AuthSessionOptions {
+  /** The AuthApi to call; by default one is made from `baseUrl` and `fetch`. */
+  readonly api?: AuthApi;
+  /**
+   * Base URL for the AuthApi the session makes (not with `api`).
+   * @default 'https://api.example.com/v1'
+   */
+  readonly baseUrl?: string;
+  /**
+   * The fetch behind `session.fetch` (and the AuthApi the session makes).
+   * @default globalThis.fetch, looked up on each call
+   */
+  readonly fetch?: typeof fetch;
+  /**
+   * How to get a long token. The function form is called each time one is needed: a fresh one-time
+   * `otp_code` from a prompt, a freshly signed assertion.
+   */
+  readonly credentials?: SessionCredentials;
+  /** A long token the app already holds; used after the store and before `credentials`. */
+  readonly longToken?: GivenLongToken;
+  /** Client id for the store key, when `credentials` is a function. */
+  readonly clientId?: string;
+  /** Scopes to narrow each short token to; by default the long token's. */
+  readonly scopes?: readonly string[];
+  /** Scopes for long tokens the session issues, when the credentials name none. */
+  readonly longTokenScopes?: readonly string[];
+  /** Lifetime asked for long tokens the session issues (3600 to 7776000), when the credentials name none. */
+  readonly longTokenTtlSeconds?: number;
+  /**
+   * Seconds before a short token's expiry when the session refreshes it; at most half its lifetime.
+   * @default 60
+   */
+  readonly refreshWindowSeconds?: number;
+  /**
+   * The last part of a long token's life (0 to 1) in which the session rotates it (with credentials)
+   * or emits `longTokenExpiring` (without).
+   * @default 0.1
+   */
+  readonly longTokenRotationFraction?: number;
+  /**
+   * Where the long token is kept.
+   * @default a new MemoryTokenStore
+   */
+  readonly store?: TokenStore;
+  /** The store key; by default derived from the base URL and client id. */
+  readonly storeKey?: string;
+  /**
+   * Refresh in the background with one timer (unref'ed in Node, so it never keeps a process alive).
+   * Without it the session keeps no timer and refreshes when asked.
+   * @default false
+   */
+  readonly autoRefresh?: boolean;
+  /**
+   * The clock, in ms since the epoch, for tests.
+   * @default Date.now
+   */
+  readonly now?: () => number;
+  /** Event listeners; `session.on()` adds more. */
+  readonly on?: { readonly [K in AuthSessionEventName]?: AuthSessionListener<K> };
+}
+
+/** Options of {@link AuthSession.getAccessToken}. */
+export interface GetAccessTokenOptions {
+  /** Get a new short token even if the current one is valid. */
+  readonly forceRefresh?: boolean;
+  /** Stops this caller's wait (the shared refresh goes on for the others). */
+  readonly signal?: AbortSignal;
+}

@@ -1,0 +1,77 @@
+import { AuthApi } from '../api/AuthApi.js';
+import type { HeldToken } from './expiry.js';
+import type { AuthSessionOptions, GivenLongToken } from './options.js';
+
+type Check = (value: unknown) => boolean;
+
+const isObject: Check = (value) => typeof value === 'object' && value !== null;
+const isFunction: Check = (value) => typeof value === 'function';
+const isString: Check = (value) => typeof value === 'string' && value !== '';
+const isStringList: Check = (value) => Array.isArray(value) && value.every(isString);
+const isNumberIn =
+  (min: number, max: number): Check =>
+  (value) =>
+    typeof value === 'number' && value >= min && value <= max;
+const isGivenLongToken: Check = (value) =>
+  isString(value) ||
+  (isObject(value) &&
+    isString((value as { access_token?: unknown }).access_token) &&
+    ['expires_at', 'token_id'].every((key) => {
+      const field = (value as Record<string, unknown>)[key];
+      return field === undefined || (isString(field) && (key !== 'expires_at' || !Number.isNaN(Date.parse(field as string))));
+    }));
+const isStore: Check = (value) =>
+  isObject(value) && ['get', 'set', 'delete'].every((name) => isFunction((value as Record<string, unknown>)[name]));
+
+const CHECKS: readonly [keyof AuthSessionOptions, Check, string][] = [
+  ['api', (value) => value instanceof AuthApi, 'must be an AuthApi'],
+  ['baseUrl', isString, 'must be a non-empty string'],
+  ['fetch', isFunction, 'must be a function'],
+  ['credentials', (value) => isObject(value) || isFunction(value), 'must be a LongTokenRequest or a function returning one'],
+  ['longToken', isGivenLongToken, 'must be a token string or { access_token, expires_at?, token_id? } with an ISO expires_at'],
+  ['clientId', isString, 'must be a non-empty string'],
+  ['scopes', isStringList, 'must be an array of non-empty strings'],
+  ['longTokenScopes', isStringList, 'must be an array of non-empty strings'],
+  [
+    'longTokenTtlSeconds',
+    (value) => Number.isInteger(value) && isNumberIn(3600, 7_776_000)(value),
+    'must be a whole number from 3600 to 7776000',
+  ],
+  ['refreshWindowSeconds', isNumberIn(0, 86_400), 'must be a number of seconds from 0 to 86400'],
+  ['longTokenRotationFraction', isNumberIn(0, 1), 'must be a number from 0 to 1'],
+  ['store', isStore, 'must have get, set and delete methods'],
+  ['storeKey', isString, 'must be a non-empty string'],
+  ['autoRefresh', (value) => typeof value === 'boolean', 'must be a boolean'],
+  ['now', isFunction, 'must be a function'],
+  ['on', (value) => isObject(value) && Object.values(value as object).every(isFunction), 'must map event names to functions'],
+];
+
+/** Checks the session's options, throwing a TypeError that names the misused one, never its value. */
+export function checkSessionOptions(options: unknown): asserts options is AuthSessionOptions {
+  if (!isObject(options)) throw new TypeError('AuthSession: options must be an object');
+  for (const [name, check, message] of CHECKS) {
+    const value = (options as Record<string, unknown>)[name];
+    if (value !== undefined && !check(value)) throw new TypeError(`AuthSession: option "${name}" ${message}`);
+  }
+  const { api, baseUrl, credentials, longToken } = options as AuthSessionOptions;
+  if (api !== undefined && baseUrl !== undefined) throw new TypeError('AuthSession: give "api" or "baseUrl", not both');
+  if (credentials === undefined && longToken === undefined) throw new TypeError('AuthSession: give "credentials" or "longToken" (or both)');
+}
+
+/** The app's long token as a held token; its expiry is the server's `expires_at` (no send time is known). */
+export function givenLongToken(given: GivenLongToken | undefined): HeldToken | undefined {
+  if (given === undefined) return undefined;
+  if (typeof given === 'string') return { token: given, expiresAtMs: Number.POSITIVE_INFINITY };
+  return {
+    token: given.access_token,
+    expiresAtMs: given.expires_at === undefined ? Number.POSITIVE_INFINITY : Date.parse(given.expires_at),
+    tokenId: given.token_id,
+  };
+}
+
+/** The default store key: the base URL and the client id, so different APIs and clients never collide. */
+export function storeKeyFor(baseUrl: string, options: AuthSessionOptions): string {
+  const credentials = options.credentials;
+  const clientId = options.clientId ?? (typeof credentials === 'object' ? credentials.client_id : undefined) ?? 'default';
+  return `c2m-auth:${baseUrl.replace(/\/+$/, '')}:${clientId}`;
+}

@@ -1,0 +1,49 @@
+/** Gets a token: the current one, or (given the one a 401 refused) a refreshed one. */
+export type TokenGetter = (refused: string | undefined, signal: AbortSignal | null | undefined) => Promise<string>;
+
+const bearer = (token: string) => `Bearer ${token}`;
+
+function isRequest(input: RequestInfo | URL): input is Request {
+  return typeof input === 'object' && 'headers' in input && 'clone' in input;
+}
+
+async function discard(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => undefined);
+}
+
+/**
+ * A fetch that adds `Authorization: Bearer <short JWT>` and, on a 401, refreshes once and replays the
+ * request, body included; a second 401 is returned as it is. It builds no Request for a URL and init
+ * (the common, cheap case); a Request (ky, openapi-fetch) is cloned only when it has a body, to keep
+ * one for the replay; a stream body in init is buffered once so it can be sent twice.
+ */
+export function createSessionFetch(getToken: TokenGetter, getFetch: () => typeof fetch): typeof fetch {
+  return async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const doFetch = getFetch();
+    if (isRequest(input)) {
+      const request = init === undefined ? input : new Request(input, init);
+      const token = await getToken(undefined, request.signal);
+      const spare = request.body === null ? undefined : request.clone();
+      request.headers.set('authorization', bearer(token));
+      const response = await doFetch(request);
+      if (response.status !== 401) return response;
+      const next = await getToken(token, request.signal);
+      await discard(response);
+      const replay = spare ?? request;
+      replay.headers.set('authorization', bearer(next));
+      return doFetch(replay);
+    }
+    const token = await getToken(undefined, init?.signal);
+    let body = init?.body;
+    if (body instanceof ReadableStream) body = await new Response(body).arrayBuffer();
+    const headers = new Headers(init?.headers);
+    headers.set('authorization', bearer(token));
+    const sendInit: RequestInit = body === undefined ? { ...init, headers } : { ...init, headers, body };
+    const response = await doFetch(input, sendInit);
+    if (response.status !== 401) return response;
+    const next = await getToken(token, init?.signal);
+    await discard(response);
+    headers.set('authorization', bearer(next));
+    return doFetch(input, sendInit);
+  };
+}

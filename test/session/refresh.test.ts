@@ -1,0 +1,251 @@
+import { HttpResponse } from 'msw';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AbortError, AuthApiError, AuthSession, type AuthSessionEvents, SessionExpiredError } from '../../src/index.js';
+import { createMockAuthServer } from '../support/mock-auth-server.js';
+import { BASE_URL, CLIENT_SECRET, server, useMsw } from '../support/msw.js';
+
+useMsw();
+
+const START = Date.parse('2026-03-01T00:00:00Z');
+const credentials = { grant_type: 'client_credentials', client_id: 'c2m_abc123', client_secret: CLIENT_SECRET } as const;
+
+let mock: ReturnType<typeof createMockAuthServer>;
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  vi.setSystemTime(START);
+  mock = createMockAuthServer();
+  server.use(...mock.handlers);
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function recordEvents(session: AuthSession) {
+  const events: { name: keyof AuthSessionEvents; event: unknown }[] = [];
+  for (const name of [
+    'tokenRefreshed',
+    'refreshFailed',
+    'longTokenIssued',
+    'longTokenRotated',
+    'longTokenExpiring',
+    'sessionExpired',
+    'storeError',
+  ] as const) {
+    session.on(name, (event) => events.push({ name, event }));
+  }
+  return events;
+}
+
+/** Whether the mock server would accept this short token right now. */
+const isLive = (token: string) => {
+  const issued = mock.tokens.get(token);
+  return issued !== undefined && !issued.revoked && Date.now() < issued.expiresAtMs;
+};
+
+describe('AuthSession refresh', () => {
+  it('sends nothing until asked, then issues one long token and exchanges it', async () => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    expect(mock.counts).toEqual({ issueLongTermToken: 0, issueShortTermToken: 0, revokeToken: 0, jobs: 0 });
+    const token = await session.getAccessToken();
+    expect(isLive(token)).toBe(true);
+    expect(mock.counts).toMatchObject({ issueLongTermToken: 1, issueShortTermToken: 1 });
+    expect(await session.getAccessToken()).toBe(token);
+    expect(mock.counts.issueShortTermToken).toBe(1);
+  });
+
+  it('makes exactly 103 exchanges in 24 simulated hours, with one long token and no expired use', async () => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    let handedExpired = 0;
+    for (let second = 0; second < 86_400; second += 10) {
+      const token = await session.getAccessToken();
+      if (!isLive(token)) handedExpired += 1;
+      if (second % 300 === 0) expect((await session.fetch(`${BASE_URL}/jobs`)).status).toBe(200);
+      await vi.advanceTimersByTimeAsync(10_000);
+    }
+    expect(mock.counts.issueShortTermToken).toBe(Math.ceil(86_400 / 840));
+    expect(mock.counts.issueShortTermToken).toBe(103);
+    expect(mock.counts.issueLongTermToken).toBe(1);
+    expect(handedExpired).toBe(0);
+    expect(mock.state.expiredUses).toBe(0);
+  });
+
+  it('shares one long issuance and one exchange between 1,000 concurrent cold callers', async () => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    const tokens = await Promise.all(Array.from({ length: 1000 }, () => session.getAccessToken()));
+    expect(new Set(tokens).size).toBe(1);
+    expect(mock.counts).toMatchObject({ issueLongTermToken: 1, issueShortTermToken: 1 });
+  });
+
+  it('shares one exchange between 1,000 concurrent callers at an expiry boundary', async () => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    const first = await session.getAccessToken();
+    await vi.advanceTimersByTimeAsync(900_000);
+    const tokens = await Promise.all(Array.from({ length: 1000 }, () => session.getAccessToken()));
+    expect(new Set(tokens).size).toBe(1);
+    expect(tokens[0]).not.toBe(first);
+    expect(mock.counts).toMatchObject({ issueLongTermToken: 1, issueShortTermToken: 2 });
+  });
+
+  it('clamps the refresh window to half the lifetime of short tokens', async () => {
+    mock.state.shortTtlSeconds = 10;
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    const first = await session.getAccessToken();
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(await session.getAccessToken()).toBe(first);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await session.getAccessToken()).not.toBe(first);
+    expect(mock.counts.issueShortTermToken).toBe(2);
+  });
+
+  it('serves the still-valid token when a refresh inside the window fails, reports it, and recovers next call', async () => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    const events = recordEvents(session);
+    const first = await session.getAccessToken();
+    await vi.advanceTimersByTimeAsync(850_000);
+    mock.failNext('issueShortTermToken', 1, () => HttpResponse.json({ code: 'server_error', message: 'down' }, { status: 503 }));
+    expect(await session.getAccessToken()).toBe(first);
+    const failed = events.filter((entry) => entry.name === 'refreshFailed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.event).toMatchObject({
+      error: { name: 'AuthApiError', status: 503 },
+      stillValidUntil: new Date(START + 900_000).toISOString(),
+    });
+    const next = await session.getAccessToken();
+    expect(next).not.toBe(first);
+    expect(isLive(next)).toBe(true);
+    expect(mock.counts.issueShortTermToken).toBe(3);
+  });
+
+  it('throws the typed error once the token has expired, and never caches the failure', async () => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    await session.getAccessToken();
+    await vi.advanceTimersByTimeAsync(900_000);
+    mock.failNext('issueShortTermToken', 1, () => HttpResponse.json({ code: 'server_error', message: 'down' }, { status: 500 }));
+    const error = await session.getAccessToken().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AuthApiError);
+    expect((error as AuthApiError).status).toBe(500);
+    const token = await session.getAccessToken();
+    expect(isLive(token)).toBe(true);
+  });
+
+  it('re-checks the wall clock on every call: a one-hour jump with no timer gets a fresh token', async () => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    const first = await session.getAccessToken();
+    vi.setSystemTime(Date.now() + 3_600_000);
+    const next = await session.getAccessToken();
+    expect(next).not.toBe(first);
+    expect(isLive(next)).toBe(true);
+  });
+
+  it.each([
+    ['ahead', 3_600_000],
+    ['behind', -3_600_000],
+  ])('counts expiry from expires_in, so a client clock an hour %s does not matter', async (_name, skewMs) => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials, now: () => Date.now() + skewMs });
+    const first = await session.getAccessToken();
+    await vi.advanceTimersByTimeAsync(839_000);
+    expect(await session.getAccessToken()).toBe(first);
+    await vi.advanceTimersByTimeAsync(1_000);
+    const next = await session.getAccessToken();
+    expect(next).not.toBe(first);
+    expect(isLive(next)).toBe(true);
+    expect(mock.counts.issueShortTermToken).toBe(2);
+  });
+
+  it("lets a caller's signal cancel only that caller's wait", async () => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    const controller = new AbortController();
+    const aborted = session.getAccessToken({ signal: controller.signal }).catch((caught: unknown) => caught);
+    const patient = session.getAccessToken();
+    controller.abort();
+    expect(await aborted).toBeInstanceOf(AbortError);
+    expect(isLive(await patient)).toBe(true);
+    expect(mock.counts.issueShortTermToken).toBe(1);
+  });
+
+  it('forceRefresh gets a new token even when the current one is valid', async () => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    const first = await session.getAccessToken();
+    const forced = await session.getAccessToken({ forceRefresh: true });
+    expect(forced).not.toBe(first);
+    expect(mock.counts.issueShortTermToken).toBe(2);
+  });
+
+  it('narrows short tokens to the scopes option', async () => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials, scopes: ['jobs:submit'] });
+    const token = await session.getAccessToken();
+    expect(mock.tokens.get(token)?.scopes).toEqual(['jobs:submit']);
+  });
+});
+
+describe('AuthSession long tokens', () => {
+  it('re-issues a revoked long token from credentials, calling the function form again, and retries once', async () => {
+    const credentialsFn = vi.fn(() => credentials);
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials: credentialsFn });
+    await session.getAccessToken();
+    mock.revokeAllLongTokens();
+    const token = await session.getAccessToken({ forceRefresh: true });
+    expect(isLive(token)).toBe(true);
+    expect(credentialsFn).toHaveBeenCalledTimes(2);
+    expect(mock.counts).toMatchObject({ issueLongTermToken: 2, issueShortTermToken: 3 });
+  });
+
+  it('throws SessionExpiredError for a revoked long token without credentials', async () => {
+    const long = await createMockLongToken();
+    const session = new AuthSession({ baseUrl: BASE_URL, longToken: long });
+    const events = recordEvents(session);
+    await session.getAccessToken();
+    mock.revokeAllLongTokens();
+    const error = await session.getAccessToken({ forceRefresh: true }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SessionExpiredError);
+    expect(events.map((entry) => entry.name)).toContain('sessionExpired');
+    expect(mock.counts.issueLongTermToken).toBe(1);
+  });
+
+  it('rotates a long token in the last 10% of its life and revokes the old one', async () => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials: { ...credentials, ttl_seconds: 86_400 } });
+    const events = recordEvents(session);
+    const firstLong = await session.getLongToken();
+    await vi.advanceTimersByTimeAsync(86_400_000 * 0.9);
+    await session.getAccessToken();
+    const secondLong = await session.getLongToken();
+    expect(secondLong).not.toBe(firstLong);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(mock.tokens.get(firstLong)?.revoked).toBe(true);
+    expect(mock.tokens.get(secondLong)?.revoked).toBe(false);
+    const rotated = events.find((entry) => entry.name === 'longTokenRotated');
+    expect(rotated?.event).toEqual({
+      previousTokenId: mock.tokens.get(firstLong)?.id,
+      tokenId: mock.tokens.get(secondLong)?.id,
+      expiresAt: expect.any(String),
+    });
+  });
+
+  it('emits longTokenExpiring once, without credentials, near the end of the long token', async () => {
+    const expiresAt = new Date(START + 86_400_000).toISOString();
+    const long = await createMockLongToken();
+    const session = new AuthSession({
+      baseUrl: BASE_URL,
+      longToken: { access_token: long, expires_at: expiresAt, token_id: 'tok_lt_given' },
+    });
+    const events = recordEvents(session);
+    await session.getAccessToken();
+    expect(events.filter((entry) => entry.name === 'longTokenExpiring')).toEqual([
+      { name: 'longTokenExpiring', event: { tokenId: 'tok_lt_given', expiresAt } },
+    ]);
+    await session.getAccessToken({ forceRefresh: true });
+    expect(events.filter((entry) => entry.name === 'longTokenExpiring')).toHaveLength(1);
+  });
+});
+
+/** A long token the app holds, issued by the mock directly. */
+async function createMockLongToken(): Promise<string> {
+  const response = await fetch(`${BASE_URL}/auth/tokens/long`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-client-id': 'c2m_abc123' },
+    body: JSON.stringify(credentials),
+  });
+  const counted = mock.counts.issueLongTermToken;
+  expect(counted).toBe(1);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
