@@ -261,7 +261,10 @@ export class AuthSession {
     const generation = this.#generation;
     const stored = await this.#readStore();
     this.#assertCurrent(generation);
-    if (stored !== undefined && isUsable(stored, this.#now())) return (this.#long = stored);
+    if (stored !== undefined && isUsable(stored, this.#now())) {
+      this.#long = stored;
+      return stored;
+    }
     const given = this.#given;
     if (given !== undefined && isUsable(given, this.#now())) {
       this.#long = given;
