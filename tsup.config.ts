@@ -1,6 +1,8 @@
 import { defineConfig } from 'tsup';
 
-const entry = { index: 'src/index.ts' };
+const entry = { index: 'src/index.ts', 'node/index': 'src/node/index.ts' };
+// Node built-ins are only ever imported by the Node-only entry (c2m-auth/node).
+const nodeBuiltins = [/^node:/];
 
 export default defineConfig([
   {
@@ -12,7 +14,7 @@ export default defineConfig([
     sourcemap: true,
     clean: true,
     treeshake: true,
-    external: ['ky', 'zod'],
+    external: ['ky', 'zod', ...nodeBuiltins],
   },
   {
     entry,
@@ -24,6 +26,6 @@ export default defineConfig([
     treeshake: true,
     // ky 1 is ESM-only: require('ky') from a CJS build crashes at run time, so the CJS build carries it.
     noExternal: ['ky'],
-    external: ['zod'],
+    external: ['zod', ...nodeBuiltins],
   },
 ]);

@@ -23,7 +23,8 @@ const isGivenLongToken: Check = (value) =>
 const isStore: Check = (value) =>
   isObject(value) && ['get', 'set', 'delete'].every((name) => isFunction((value as Record<string, unknown>)[name]));
 
-const CHECKS: readonly [keyof AuthSessionOptions, Check, string][] = [
+// Built on use, so a bundle that never constructs a session drops all of it.
+const checks = (): readonly [keyof AuthSessionOptions, Check, string][] => [
   ['api', (value) => value instanceof AuthApi, 'must be an AuthApi'],
   ['baseUrl', isString, 'must be a non-empty string'],
   ['fetch', isFunction, 'must be a function'],
@@ -49,7 +50,7 @@ const CHECKS: readonly [keyof AuthSessionOptions, Check, string][] = [
 /** Checks the session's options, throwing a TypeError that names the misused one, never its value. */
 export function checkSessionOptions(options: unknown): asserts options is AuthSessionOptions {
   if (!isObject(options)) throw new TypeError('AuthSession: options must be an object');
-  for (const [name, check, message] of CHECKS) {
+  for (const [name, check, message] of checks()) {
     const value = (options as Record<string, unknown>)[name];
     if (value !== undefined && !check(value)) throw new TypeError(`AuthSession: option "${name}" ${message}`);
   }

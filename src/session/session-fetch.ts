@@ -7,8 +7,9 @@ function isRequest(input: RequestInfo | URL): input is Request {
   return typeof input === 'object' && 'headers' in input && 'clone' in input;
 }
 
-async function discard(response: Response): Promise<void> {
-  await response.body?.cancel().catch(() => undefined);
+/** Frees the refused response's body. Not awaited: some streams never settle a cancel. */
+function discard(response: Response): void {
+  response.body?.cancel().catch(() => undefined);
 }
 
 /**
@@ -28,7 +29,7 @@ export function createSessionFetch(getToken: TokenGetter, getFetch: () => typeof
       const response = await doFetch(request);
       if (response.status !== 401) return response;
       const next = await getToken(token, request.signal);
-      await discard(response);
+      discard(response);
       const replay = spare ?? request;
       replay.headers.set('authorization', bearer(next));
       return doFetch(replay);
@@ -42,7 +43,7 @@ export function createSessionFetch(getToken: TokenGetter, getFetch: () => typeof
     const response = await doFetch(input, sendInit);
     if (response.status !== 401) return response;
     const next = await getToken(token, init?.signal);
-    await discard(response);
+    discard(response);
     headers.set('authorization', bearer(next));
     return doFetch(input, sendInit);
   };

@@ -57,6 +57,31 @@ async function runNode(args: string[]): Promise<unknown> {
 const expected = { token: 'st_jwt', error: ['AuthApiError', true, true, 401, 'invalid_token'] };
 
 describe('the built package', () => {
+  it('lets a Node process holding a session with autoRefresh exit by itself', async () => {
+    seen.length = 0;
+    const script = `
+      const { AuthSession } = await import('c2m-auth');
+      const { FileTokenStore } = await import('c2m-auth/node');
+      const session = new AuthSession({ baseUrl: process.env.BASE_URL, longToken: '${LONG_TOKEN}', autoRefresh: true });
+      console.log(JSON.stringify({ token: await session.getAccessToken(), store: typeof FileTokenStore }));
+    `;
+    const started = Date.now();
+    const output = await runNode(['--input-type=module', '-e', script]);
+    expect(output).toEqual({ token: 'st_jwt', store: 'function' });
+    // The refresh timer is 14 minutes away: an exit within the 20 s limit proves it was unref'ed.
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(seen).toEqual([`POST /v1/auth/tokens/short Bearer ${LONG_TOKEN}`]);
+  });
+
+  it('loads c2m-auth/node from CommonJS too', async () => {
+    const output = await runNode([
+      '--input-type=commonjs',
+      '-e',
+      "console.log(JSON.stringify(typeof require('c2m-auth/node').FileTokenStore))",
+    ]);
+    expect(output).toBe('function');
+  });
+
   it('works as ESM through import("c2m-auth")', async () => {
     seen.length = 0;
     const output = await runNode(['--input-type=module', '-e', program("await import('c2m-auth')")]);

@@ -43,6 +43,12 @@ const entries = [
     ceilingBytes: 16 * KIB,
     targetBytes: 12 * KIB,
   },
+  {
+    name: "import { AuthApi, AuthSession } from 'c2m-auth'",
+    code: "import { AuthApi, AuthSession } from './dist/index.js'; globalThis.x = [AuthApi, AuthSession];",
+    ceilingBytes: 20 * KIB,
+    targetBytes: 15 * KIB,
+  },
 ];
 let failed = false;
 for (const { name, code, ceilingBytes, targetBytes } of entries) {

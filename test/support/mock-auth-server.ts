@@ -66,14 +66,20 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}) {
     }
     return token;
   };
-  const fault = (operation: Operation): Response | undefined => {
+  const holds: Partial<Record<Operation, Promise<void>>> = {};
+  const fault = async (operation: Operation): Promise<Response | undefined> => {
     counts[operation] += 1;
+    const hold = holds[operation];
+    if (hold !== undefined) {
+      delete holds[operation];
+      await hold;
+    }
     return faults[operation]?.shift()?.();
   };
 
   const handlers = [
     http.post(`${BASE_URL}/auth/tokens/long`, async ({ request }) => {
-      const injected = fault('issueLongTermToken');
+      const injected = await fault('issueLongTermToken');
       if (injected) return injected;
       const grant = (await request.json()) as Record<string, unknown>;
       const viaShort = bearer(request, 'short');
@@ -88,7 +94,7 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}) {
       return HttpResponse.json(body(token), { status: 201, headers: { 'X-Token-Id': token.id } });
     }),
     http.post(`${BASE_URL}/auth/tokens/short`, async ({ request }) => {
-      const injected = fault('issueShortTermToken');
+      const injected = await fault('issueShortTermToken');
       if (injected) return injected;
       const long = bearer(request, 'long');
       if (long === undefined) return authError(401, 'invalid_token', 'The provided token is expired or invalid');
@@ -96,8 +102,8 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}) {
       const scopes = text === '' ? long.scopes : ((JSON.parse(text) as { scopes?: string[] }).scopes ?? long.scopes);
       return HttpResponse.json(body(issue('short', state.shortTtlSeconds, scopes, long.id)), { status: 201 });
     }),
-    http.post(`${BASE_URL}/auth/tokens/:tokenId/revoke`, ({ request, params }) => {
-      const injected = fault('revokeToken');
+    http.post(`${BASE_URL}/auth/tokens/:tokenId/revoke`, async ({ request, params }) => {
+      const injected = await fault('revokeToken');
       if (injected) return injected;
       if (bearer(request) === undefined) return authError(401, 'invalid_token', 'The provided token is expired or invalid');
       const target = [...tokens.values()].find((token) => token.id === params.tokenId);
@@ -107,7 +113,7 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}) {
       return new HttpResponse(null, { status: 204 });
     }),
     http.all(`${BASE_URL}/jobs`, async ({ request }) => {
-      const injected = fault('jobs');
+      const injected = await fault('jobs');
       if (injected) return injected;
       if (bearer(request, 'short') === undefined) return authError(401, 'invalid_token', 'The provided token is expired or invalid');
       state.jobBodies.push(await request.text());
@@ -123,6 +129,14 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}) {
     /** The next `times` calls of `operation` answer with `respond()`. */
     failNext(operation: Operation, times: number, respond: () => Response): void {
       faults[operation] = [...(faults[operation] ?? []), ...Array.from({ length: times }, () => respond)];
+    },
+    /** Holds the next call of `operation` until the returned function is called. */
+    holdNext(operation: Operation): () => void {
+      let release: () => void = () => undefined;
+      holds[operation] = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      return () => release();
     },
     /** Revokes every long token (and its short tokens), as an admin would. */
     revokeAllLongTokens(): void {

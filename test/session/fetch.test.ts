@@ -1,0 +1,108 @@
+import ky from 'ky';
+import { HttpResponse, http } from 'msw';
+import createClient from 'openapi-fetch';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { AuthSession } from '../../src/index.js';
+import { createMockAuthServer } from '../support/mock-auth-server.js';
+import { BASE_URL, CLIENT_SECRET, seen, server, useMsw } from '../support/msw.js';
+
+useMsw();
+
+const credentials = { grant_type: 'client_credentials', client_id: 'c2m_abc123', client_secret: CLIENT_SECRET } as const;
+let mock: ReturnType<typeof createMockAuthServer>;
+beforeEach(() => {
+  mock = createMockAuthServer();
+  server.use(...mock.handlers);
+});
+
+const jobRequests = () => seen.filter((request) => request.url === `${BASE_URL}/jobs`);
+
+describe('session.fetch', () => {
+  it('adds the short JWT as a Bearer token', async () => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    const response = await session.fetch(`${BASE_URL}/jobs`, { headers: { 'x-app': 'demo' } });
+    expect(response.status).toBe(200);
+    const token = await session.getAccessToken();
+    expect(jobRequests()).toHaveLength(1);
+    expect(jobRequests()[0]?.headers).toMatchObject({ authorization: `Bearer ${token}`, 'x-app': 'demo' });
+  });
+
+  it('replaces an Authorization header of any case rather than sending two', async () => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    await session.fetch(new URL(`${BASE_URL}/jobs`), { headers: { Authorization: 'Bearer stale' } });
+    expect(jobRequests()[0]?.headers.authorization).toBe(`Bearer ${await session.getAccessToken()}`);
+  });
+
+  it('after a 401, refreshes once and replays a POST with its JSON body', async () => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    const first = await session.getAccessToken();
+    mock.revokeAllLongTokens();
+    const body = JSON.stringify({ template: 'letter', copies: 2 });
+    const response = await session.fetch(`${BASE_URL}/jobs`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    expect(response.status).toBe(200);
+    expect(mock.state.jobBodies).toEqual([body]);
+    const [refused, replayed] = jobRequests();
+    expect(jobRequests()).toHaveLength(2);
+    expect(refused?.headers.authorization).toBe(`Bearer ${first}`);
+    expect(replayed?.headers.authorization).toBe(`Bearer ${await session.getAccessToken()}`);
+    expect(replayed?.headers.authorization).not.toBe(refused?.headers.authorization);
+    expect(mock.counts).toMatchObject({ issueLongTermToken: 2, issueShortTermToken: 3 });
+  });
+
+  it('replays a stream body, buffered before the first send', async () => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    await session.getAccessToken();
+    mock.revokeAllLongTokens();
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"streamed":'));
+        controller.enqueue(new TextEncoder().encode('true}'));
+        controller.close();
+      },
+    });
+    const response = await session.fetch(`${BASE_URL}/jobs`, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
+    expect(response.status).toBe(200);
+    expect(mock.state.jobBodies).toEqual(['{"streamed":true}']);
+  });
+
+  it('returns a second 401 as it is, without looping', async () => {
+    server.use(http.all(`${BASE_URL}/jobs`, () => HttpResponse.json({ code: 'invalid_token', message: 'no' }, { status: 401 })));
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    const response = await session.fetch(`${BASE_URL}/jobs`, { method: 'POST', body: '{}' });
+    expect(response.status).toBe(401);
+    expect(jobRequests()).toHaveLength(2);
+    expect(mock.counts.issueShortTermToken).toBe(2);
+  });
+
+  it('shares one refresh when many requests meet a 401 together', async () => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    await session.getAccessToken();
+    for (const token of mock.issued('short')) token.revoked = true;
+    const responses = await Promise.all(Array.from({ length: 20 }, () => session.fetch(`${BASE_URL}/jobs`)));
+    expect(responses.map((response) => response.status)).toEqual(Array(20).fill(200));
+    expect(mock.counts.issueShortTermToken).toBe(2);
+  });
+
+  it('drops into ky: a Request with a body is replayed after a 401', async () => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    await session.getAccessToken();
+    mock.revokeAllLongTokens();
+    const api = ky.create({ prefixUrl: BASE_URL, fetch: session.fetch, retry: 0 });
+    const result = await api.post('jobs', { json: { copies: 1 } }).json();
+    expect(result).toEqual({ jobs: [] });
+    expect(mock.state.jobBodies).toEqual(['{"copies":1}']);
+    expect(jobRequests()).toHaveLength(2);
+  });
+
+  it('drops into openapi-fetch', async () => {
+    interface paths {
+      '/jobs': { get: { responses: { 200: { content: { 'application/json': { jobs: unknown[] } } } } } };
+    }
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    const client = createClient<paths>({ baseUrl: BASE_URL, fetch: session.fetch });
+    const { data, response } = await client.GET('/jobs');
+    expect(response.status).toBe(200);
+    expect(data).toEqual({ jobs: [] });
+    expect(jobRequests()[0]?.headers.authorization).toBe(`Bearer ${await session.getAccessToken()}`);
+  });
+});

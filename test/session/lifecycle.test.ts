@@ -1,0 +1,166 @@
+import { inspect } from 'node:util';
+import { HttpResponse } from 'msw';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AuthApi, AuthSession, type AuthSessionOptions, MemoryTokenStore, SessionClosedError } from '../../src/index.js';
+import { createMockAuthServer } from '../support/mock-auth-server.js';
+import { BASE_URL, CLIENT_SECRET, seen, server, useMsw } from '../support/msw.js';
+
+useMsw();
+
+const credentials = { grant_type: 'client_credentials', client_id: 'c2m_abc123', client_secret: CLIENT_SECRET } as const;
+let mock: ReturnType<typeof createMockAuthServer>;
+beforeEach(() => {
+  mock = createMockAuthServer();
+  server.use(...mock.handlers);
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('revoke()', () => {
+  it('clears memory and store, revokes the short and long tokens, and closes the session', async () => {
+    const store = new MemoryTokenStore();
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials, store });
+    const short = await session.getAccessToken();
+    const long = await session.getLongToken();
+    await session.revoke();
+    expect(store.get(`c2m-auth:${BASE_URL}:c2m_abc123`)).toBeUndefined();
+    expect([mock.tokens.get(short)?.revoked, mock.tokens.get(long)?.revoked]).toEqual([true, true]);
+    const revokes = seen.filter((request) => request.url.endsWith('/revoke'));
+    expect(revokes.map((request) => new URL(request.url).pathname)).toEqual([
+      `/v1/auth/tokens/${mock.tokens.get(short)?.id}/revoke`,
+      `/v1/auth/tokens/${mock.tokens.get(long)?.id}/revoke`,
+    ]);
+    await expect(session.getAccessToken()).rejects.toBeInstanceOf(SessionClosedError);
+    await expect(session.getLongToken()).rejects.toBeInstanceOf(SessionClosedError);
+    await expect(session.fetch(`${BASE_URL}/jobs`)).rejects.toBeInstanceOf(SessionClosedError);
+  });
+
+  it('counts a 404 as done', async () => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    await session.getAccessToken();
+    mock.failNext('revokeToken', 2, () => HttpResponse.json({ code: 'not_found', message: 'gone' }, { status: 404 }));
+    await expect(session.revoke()).resolves.toBeUndefined();
+    expect(mock.counts.revokeToken).toBe(2);
+  });
+
+  it('reports a revocation that failed, after trying both tokens', async () => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    await session.getAccessToken();
+    mock.failNext('revokeToken', 1, () => HttpResponse.json({ code: 'invalid_token', message: 'no' }, { status: 401 }));
+    await expect(session.revoke()).rejects.toMatchObject({ name: 'AuthApiError', status: 401 });
+    expect(mock.counts.revokeToken).toBe(2);
+  });
+
+  it('abandons a refresh in flight: its callers get SessionClosedError, and a long token issued late is revoked', async () => {
+    const release = mock.holdNext('issueLongTermToken');
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    const pending = session.getAccessToken().catch((caught: unknown) => caught);
+    await vi.waitFor(() => expect(mock.counts.issueLongTermToken).toBe(1));
+    const revoking = session.revoke();
+    release();
+    await revoking;
+    expect(await pending).toBeInstanceOf(SessionClosedError);
+    await vi.waitFor(() => expect(mock.issued('long')[0]?.revoked).toBe(true));
+    expect(mock.counts.issueShortTermToken).toBe(0);
+  });
+});
+
+describe('close() and disposal', () => {
+  it('closes without revoking, keeping the store', async () => {
+    const store = new MemoryTokenStore();
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials, store });
+    await session.getAccessToken();
+    session.close();
+    expect(mock.counts.revokeToken).toBe(0);
+    expect(store.get(`c2m-auth:${BASE_URL}:c2m_abc123`)?.version).toBe(1);
+    await expect(session.getAccessToken()).rejects.toBeInstanceOf(SessionClosedError);
+  });
+
+  it('closes on Symbol.dispose and Symbol.asyncDispose', async () => {
+    const sync = new AuthSession({ baseUrl: BASE_URL, credentials });
+    sync[Symbol.dispose]();
+    await expect(sync.getAccessToken()).rejects.toBeInstanceOf(SessionClosedError);
+    const asyncSession = new AuthSession({ baseUrl: BASE_URL, credentials });
+    await asyncSession[Symbol.asyncDispose]();
+    await expect(asyncSession.getAccessToken()).rejects.toBeInstanceOf(SessionClosedError);
+  });
+});
+
+describe('autoRefresh', () => {
+  it('keeps no timer by default', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    await session.getAccessToken();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('refreshes at the window with one unref-ed timer, and stops on close', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials, autoRefresh: true });
+    await session.getAccessToken();
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(840_000);
+    expect(mock.counts.issueShortTermToken).toBe(2);
+    expect(vi.getTimerCount()).toBe(1);
+    session.close();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('unrefs its timer so Node can exit', async () => {
+    const unref = vi.fn();
+    const realSetTimeout = globalThis.setTimeout;
+    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((handler: () => void, ms?: number) => {
+      const timer = realSetTimeout(handler, ms);
+      return Object.assign(timer, {
+        unref: () => {
+          unref();
+          return timer;
+        },
+      });
+    }) as typeof setTimeout);
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials, autoRefresh: true });
+    await session.getAccessToken();
+    session.close();
+    expect(unref).toHaveBeenCalled();
+  });
+});
+
+describe('options', () => {
+  it.each<[string, unknown, string]>([
+    ['no credentials and no long token', {}, 'AuthSession: give "credentials" or "longToken" (or both)'],
+    ['api and baseUrl together', { api: new AuthApi(), baseUrl: BASE_URL, credentials }, 'AuthSession: give "api" or "baseUrl", not both'],
+    ['an api that is not an AuthApi', { api: {}, credentials }, 'AuthSession: option "api" must be an AuthApi'],
+    [
+      'a refresh window of -1',
+      { credentials, refreshWindowSeconds: -1 },
+      'AuthSession: option "refreshWindowSeconds" must be a number of seconds from 0 to 86400',
+    ],
+    [
+      'a store without delete',
+      { credentials, store: { get() {}, set() {} } },
+      'AuthSession: option "store" must have get, set and delete methods',
+    ],
+    [
+      'a long token with a bad expires_at',
+      { longToken: { access_token: 'lt_x', expires_at: 'soon' } },
+      'AuthSession: option "longToken" must be a token string or { access_token, expires_at?, token_id? } with an ISO expires_at',
+    ],
+    ['scopes that are not strings', { credentials, scopes: [1] }, 'AuthSession: option "scopes" must be an array of non-empty strings'],
+  ])('throws a TypeError for %s', (_name, options, message) => {
+    expect(() => new AuthSession(options as AuthSessionOptions)).toThrow(new TypeError(message));
+  });
+});
+
+describe('secrets', () => {
+  it('shows no token or secret when inspected or serialised, before and after use', async () => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials, longToken: 'lt_given_secret_value' });
+    const render = () => `${inspect(session, { depth: 10, showHidden: true })}${JSON.stringify(session)}`;
+    const before = render();
+    const short = await session.getAccessToken();
+    const after = render();
+    for (const text of [before, after]) {
+      for (const secret of [CLIENT_SECRET, 'lt_given_secret_value', short]) expect(text).not.toContain(secret);
+    }
+  });
+});
