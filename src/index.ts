@@ -25,5 +25,5 @@ export { TimeoutError } from './errors/TimeoutError.js';
 export { AuthSession } from './session/AuthSession.js';
 export type { AuthSessionEventName, AuthSessionEvents, AuthSessionListener } from './session/events.js';
 export type { AuthSessionOptions, GetAccessTokenOptions, GivenLongToken, SessionCredentials } from './session/options.js';
-export { MemoryTokenStore, type TokenRecord, type TokenStore } from './session/TokenStore.js';
+export { MemoryTokenStore, type StoredShortToken, type TokenRecord, type TokenStore } from './session/TokenStore.js';
 export type { AuthError, GrantType, LongTokenRequest, LongTokenResponse, ShortTokenRequest, ShortTokenResponse } from './types.js';

@@ -14,19 +14,28 @@ import { createSessionFetch } from './session-fetch.js';
 import { SingleFlight, untilAborted } from './single-flight.js';
 import { isTokenRecord, MemoryTokenStore, type TokenRecord, type TokenStore } from './TokenStore.js';
 
-const toRecord = (held: HeldToken): TokenRecord => ({
+interface Stored {
+  readonly long: HeldToken;
+  readonly short: HeldToken | undefined;
+}
+
+const toRecord = (long: HeldToken, short: HeldToken | undefined): TokenRecord => ({
   version: 1,
-  longToken: held.token,
+  longToken: long.token,
   // A token with no known expiry is kept without one (JSON has no Infinity).
-  expiresAtMs: Number.isFinite(held.expiresAtMs) ? held.expiresAtMs : undefined,
-  issuedAtMs: held.issuedAtMs,
-  tokenId: held.tokenId,
+  expiresAtMs: Number.isFinite(long.expiresAtMs) ? long.expiresAtMs : undefined,
+  issuedAtMs: long.issuedAtMs,
+  tokenId: long.tokenId,
+  ...(short === undefined ? {} : { shortToken: short }),
 });
-const fromRecord = (record: TokenRecord): HeldToken => ({
-  token: record.longToken,
-  expiresAtMs: record.expiresAtMs ?? Number.POSITIVE_INFINITY,
-  issuedAtMs: record.issuedAtMs,
-  tokenId: record.tokenId,
+const fromRecord = (record: TokenRecord): Stored => ({
+  long: {
+    token: record.longToken,
+    expiresAtMs: record.expiresAtMs ?? Number.POSITIVE_INFINITY,
+    issuedAtMs: record.issuedAtMs,
+    tokenId: record.tokenId,
+  },
+  short: record.shortToken,
 });
 const isUnauthorized = (error: unknown): boolean => error instanceof AuthApiError && error.status === 401;
 const isNotFound = (error: unknown): boolean => error instanceof AuthApiError && error.status === 404;
@@ -110,7 +119,7 @@ export class AuthSession {
     const short = this.#short;
     if (short !== undefined && options.forceRefresh !== true && this.#now() < this.#shortRefreshAtMs) return short.token;
     try {
-      const held = await untilAborted(this.#refreshShort(), options.signal, 'getAccessToken');
+      const held = await untilAborted(this.#refreshShort(options.forceRefresh === true), options.signal, 'getAccessToken');
       return held.token;
     } catch (error) {
       if (this.#closed) throw new SessionClosedError();
@@ -148,7 +157,7 @@ export class AuthSession {
     this.close();
     if (long === undefined) {
       const stored = await this.#readStore();
-      if (stored !== undefined) long = stored;
+      if (stored !== undefined) long = stored.long;
     }
     await this.#storeCall('delete', () => this.#store.delete(this.#storeKey));
     const failures: unknown[] = [];
@@ -194,9 +203,13 @@ export class AuthSession {
     return this.getAccessToken(signal === undefined ? { forceRefresh: true } : { forceRefresh: true, signal });
   }
 
-  #refreshShort(): Promise<HeldToken> {
+  #refreshShort(force: boolean): Promise<HeldToken> {
     return this.#shortFlight.run(async () => {
       try {
+        if (!force && this.#short === undefined && this.#options.storeShortToken === true) {
+          const stored = await this.#storedShort();
+          if (stored !== undefined) return stored;
+        }
         return await this.#exchange();
       } catch (error) {
         const sdkError = this.#closed ? new SessionClosedError() : asSdkError(error);
@@ -207,6 +220,24 @@ export class AuthSession {
         throw sdkError;
       }
     });
+  }
+
+  #adoptShort(held: HeldToken): void {
+    this.#short = held;
+    this.#shortRefreshAtMs = refreshAtMs(held, this.#options.refreshWindowSeconds ?? 60);
+  }
+
+  /** With storeShortToken, on a cold start: the stored short token while it is outside its refresh window. */
+  async #storedShort(): Promise<HeldToken | undefined> {
+    const generation = this.#generation;
+    const stored = await this.#readStore();
+    this.#assertCurrent(generation);
+    if (stored?.short === undefined || !isUsable(stored.long, this.#now())) return undefined;
+    if (this.#now() >= refreshAtMs(stored.short, this.#options.refreshWindowSeconds ?? 60)) return undefined;
+    this.#long ??= stored.long;
+    this.#adoptShort(stored.short);
+    this.#schedule();
+    return stored.short;
   }
 
   async #exchange(): Promise<HeldToken> {
@@ -231,8 +262,8 @@ export class AuthSession {
     }
     this.#assertCurrent(generation);
     const held = heldFromResponse(response, sentAtMs);
-    this.#short = held;
-    this.#shortRefreshAtMs = refreshAtMs(held, this.#options.refreshWindowSeconds ?? 60);
+    this.#adoptShort(held);
+    if (this.#options.storeShortToken === true) await this.#writeStore(long, held);
     this.#events.emit('tokenRefreshed', { tokenId: held.tokenId, expiresAt: iso(held.expiresAtMs), expiresInSeconds: response.expires_in });
     this.#schedule();
     return held;
@@ -259,7 +290,7 @@ export class AuthSession {
 
   async #loadLong(): Promise<HeldToken> {
     const generation = this.#generation;
-    const stored = await this.#readStore();
+    const stored = (await this.#readStore())?.long;
     this.#assertCurrent(generation);
     if (stored !== undefined && isUsable(stored, this.#now())) {
       this.#long = stored;
@@ -268,7 +299,7 @@ export class AuthSession {
     const given = this.#given;
     if (given !== undefined && isUsable(given, this.#now())) {
       this.#long = given;
-      await this.#writeStore(given);
+      await this.#writeStore(given, undefined);
       return given;
     }
     const issued = await this.#issueLong();
@@ -308,7 +339,7 @@ export class AuthSession {
       throw new SessionClosedError();
     }
     this.#long = held;
-    await this.#writeStore(held);
+    await this.#writeStore(held, undefined);
     return held;
   }
 
@@ -333,7 +364,7 @@ export class AuthSession {
   async #dropLong(long: HeldToken, cause: unknown): Promise<void> {
     if (this.#long === long) this.#long = undefined;
     if (this.#given === long) this.#given = undefined;
-    const stored = await this.#readStore();
+    const stored = (await this.#readStore())?.long;
     // Another session may already have stored a newer token under the same key.
     if (stored !== undefined && stored.token === long.token) await this.#storeCall('delete', () => this.#store.delete(this.#storeKey));
     if (this.#options.credentials === undefined) {
@@ -342,7 +373,7 @@ export class AuthSession {
     }
   }
 
-  async #readStore(): Promise<HeldToken | undefined> {
+  async #readStore(): Promise<Stored | undefined> {
     const record = await this.#storeCall('get', () => this.#store.get(this.#storeKey));
     if (record === undefined) return undefined;
     if (!isTokenRecord(record)) {
@@ -352,8 +383,8 @@ export class AuthSession {
     return fromRecord(record);
   }
 
-  #writeStore(held: HeldToken): Promise<void> {
-    return this.#storeCall('set', () => this.#store.set(this.#storeKey, toRecord(held)));
+  #writeStore(long: HeldToken, short: HeldToken | undefined): Promise<void> {
+    return this.#storeCall('set', () => this.#store.set(this.#storeKey, toRecord(long, short)));
   }
 
   /** Runs a store call; a failing store is reported and treated as empty, never a crash. */

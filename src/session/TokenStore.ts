@@ -1,6 +1,18 @@
+/** A short token kept in a store, with `storeShortToken`. */
+export interface StoredShortToken {
+  /** The short-term JWT. */
+  readonly token: string;
+  /** When it expires, in ms since the epoch (local clock). */
+  readonly expiresAtMs: number;
+  /** When it was issued, in ms since the epoch (local clock). */
+  readonly issuedAtMs?: number | undefined;
+  /** The server's id of the token. */
+  readonly tokenId?: string | undefined;
+}
+
 /**
  * What a {@link TokenStore} keeps for one session key: versioned JSON holding the long token, its
- * expiry and server id. Short tokens stay in memory.
+ * expiry and server id. Short tokens stay in memory unless the session's `storeShortToken` is set.
  */
 export interface TokenRecord {
   /** Format version; records of another version are ignored. */
@@ -13,6 +25,8 @@ export interface TokenRecord {
   readonly issuedAtMs?: number | undefined;
   /** The server's id of the token, for revocation. */
   readonly tokenId?: string | undefined;
+  /** The current short token, only with the session's `storeShortToken`. */
+  readonly shortToken?: StoredShortToken | undefined;
 }
 
 /**
@@ -34,7 +48,18 @@ export function isTokenRecord(value: unknown): value is TokenRecord {
   if (typeof value !== 'object' || value === null) return false;
   const record = value as Record<string, unknown>;
   const optionalNumber = (field: unknown) => field === undefined || (typeof field === 'number' && Number.isFinite(field));
+  const short = record.shortToken as Record<string, unknown> | undefined;
+  const shortOk =
+    short === undefined ||
+    (typeof short === 'object' &&
+      short !== null &&
+      typeof short.token === 'string' &&
+      short.token !== '' &&
+      typeof short.expiresAtMs === 'number' &&
+      optionalNumber(short.issuedAtMs) &&
+      (short.tokenId === undefined || typeof short.tokenId === 'string'));
   return (
+    shortOk &&
     record.version === 1 &&
     typeof record.longToken === 'string' &&
     record.longToken !== '' &&

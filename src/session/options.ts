@@ -54,6 +54,12 @@ export interface AuthSessionOptions {
    * @default a new MemoryTokenStore
    */
   readonly store?: TokenStore;
+  /**
+   * Keep the current short token in the store too, so a short-lived process (a CLI run) reuses it
+   * instead of exchanging on every start. Off by default: short tokens stay in memory.
+   * @default false
+   */
+  readonly storeShortToken?: boolean;
   /** The store key; by default derived from the base URL and client id. */
   readonly storeKey?: string;
   /**

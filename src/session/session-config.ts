@@ -43,6 +43,7 @@ const checks = (): readonly [keyof AuthSessionOptions, Check, string][] => [
   ['store', isStore, 'must have get, set and delete methods'],
   ['storeKey', isString, 'must be a non-empty string'],
   ['autoRefresh', (value) => typeof value === 'boolean', 'must be a boolean'],
+  ['storeShortToken', (value) => typeof value === 'boolean', 'must be a boolean'],
   ['now', isFunction, 'must be a function'],
   ['on', (value) => isObject(value) && Object.values(value as object).every(isFunction), 'must map event names to functions'],
 ];

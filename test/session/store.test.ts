@@ -68,6 +68,18 @@ describe('token stores', () => {
     ]);
   });
 
+  it('with storeShortToken, lets the next run reuse the stored short token without an exchange', async () => {
+    const store = new MemoryTokenStore();
+    const first = new AuthSession({ baseUrl: BASE_URL, credentials, store, storeShortToken: true });
+    const short = await first.getAccessToken();
+    expect(store.get(`c2m-auth:${BASE_URL}:c2m_abc123`)?.shortToken?.token).toBe(short);
+    const nextRun = new AuthSession({ baseUrl: BASE_URL, credentials, store, storeShortToken: true });
+    expect(await nextRun.getAccessToken()).toBe(short);
+    expect(mock.counts).toMatchObject({ issueLongTermToken: 1, issueShortTermToken: 1 });
+    expect(await nextRun.getAccessToken({ forceRefresh: true })).not.toBe(short);
+    expect(mock.counts.issueShortTermToken).toBe(2);
+  });
+
   it('uses the storeKey option when given', async () => {
     const store = new MemoryTokenStore();
     await new AuthSession({ baseUrl: BASE_URL, credentials, store, storeKey: 'my-app' }).getAccessToken();
