@@ -9,34 +9,12 @@ import type { LongTokenRequest, ShortTokenResponse } from '../types.js';
 import { type AuthSessionEventName, type AuthSessionListener, Emitter, iso } from './events.js';
 import { type HeldToken, heldFromResponse, inRotationWindow, isUsable, refreshAtMs } from './expiry.js';
 import type { AuthSessionOptions, GetAccessTokenOptions } from './options.js';
+import { SessionStore } from './SessionStore.js';
 import { checkSessionOptions, givenLongToken, storeKeyFor } from './session-config.js';
 import { createSessionFetch } from './session-fetch.js';
 import { SingleFlight, untilAborted } from './single-flight.js';
-import { isTokenRecord, MemoryTokenStore, type TokenRecord, type TokenStore } from './TokenStore.js';
+import { MemoryTokenStore } from './TokenStore.js';
 
-interface Stored {
-  readonly long: HeldToken;
-  readonly short: HeldToken | undefined;
-}
-
-const toRecord = (long: HeldToken, short: HeldToken | undefined): TokenRecord => ({
-  version: 1,
-  longToken: long.token,
-  // A token with no known expiry is kept without one (JSON has no Infinity).
-  expiresAtMs: Number.isFinite(long.expiresAtMs) ? long.expiresAtMs : undefined,
-  issuedAtMs: long.issuedAtMs,
-  tokenId: long.tokenId,
-  ...(short === undefined ? {} : { shortToken: short }),
-});
-const fromRecord = (record: TokenRecord): Stored => ({
-  long: {
-    token: record.longToken,
-    expiresAtMs: record.expiresAtMs ?? Number.POSITIVE_INFINITY,
-    issuedAtMs: record.issuedAtMs,
-    tokenId: record.tokenId,
-  },
-  short: record.shortToken,
-});
 const isUnauthorized = (error: unknown): boolean => error instanceof AuthApiError && error.status === 401;
 const isNotFound = (error: unknown): boolean => error instanceof AuthApiError && error.status === 404;
 const asSdkError = (error: unknown): AuthSdkError =>
@@ -64,8 +42,7 @@ export class AuthSession {
   readonly fetch: typeof fetch;
   readonly #api: AuthApi;
   readonly #options: AuthSessionOptions;
-  readonly #store: TokenStore;
-  readonly #storeKey: string;
+  readonly #store: SessionStore;
   readonly #now: () => number;
   readonly #events = new Emitter();
   readonly #shortFlight = new SingleFlight<HeldToken>();
@@ -94,8 +71,11 @@ export class AuthSession {
         ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
         ...(fetchOption === undefined ? {} : { fetch: fetchOption }),
       });
-    this.#store = options.store ?? new MemoryTokenStore();
-    this.#storeKey = options.storeKey ?? storeKeyFor(this.#api.baseUrl, options);
+    this.#store = new SessionStore(
+      options.store ?? new MemoryTokenStore(),
+      options.storeKey ?? storeKeyFor(this.#api.baseUrl, options),
+      this.#events,
+    );
     this.#now = options.now ?? Date.now;
     this.#given = givenLongToken(options.longToken);
     for (const [name, listener] of Object.entries(options.on ?? {})) {
@@ -156,10 +136,10 @@ export class AuthSession {
     let long = this.#long ?? this.#given;
     this.close();
     if (long === undefined) {
-      const stored = await this.#readStore();
+      const stored = await this.#store.read();
       if (stored !== undefined) long = stored.long;
     }
-    await this.#storeCall('delete', () => this.#store.delete(this.#storeKey));
+    await this.#store.delete();
     const failures: unknown[] = [];
     for (const held of [short, long]) {
       if (held?.tokenId === undefined) continue;
@@ -230,7 +210,7 @@ export class AuthSession {
   /** With storeShortToken, on a cold start: the stored short token while it is outside its refresh window. */
   async #storedShort(): Promise<HeldToken | undefined> {
     const generation = this.#generation;
-    const stored = await this.#readStore();
+    const stored = await this.#store.read();
     this.#assertCurrent(generation);
     if (stored?.short === undefined || !isUsable(stored.long, this.#now())) return undefined;
     if (this.#now() >= refreshAtMs(stored.short, this.#options.refreshWindowSeconds ?? 60)) return undefined;
@@ -263,7 +243,7 @@ export class AuthSession {
     this.#assertCurrent(generation);
     const held = heldFromResponse(response, sentAtMs);
     this.#adoptShort(held);
-    if (this.#options.storeShortToken === true) await this.#writeStore(long, held);
+    if (this.#options.storeShortToken === true) await this.#store.write(long, held);
     this.#events.emit('tokenRefreshed', { tokenId: held.tokenId, expiresAt: iso(held.expiresAtMs), expiresInSeconds: response.expires_in });
     this.#schedule();
     return held;
@@ -290,7 +270,7 @@ export class AuthSession {
 
   async #loadLong(): Promise<HeldToken> {
     const generation = this.#generation;
-    const stored = (await this.#readStore())?.long;
+    const stored = (await this.#store.read())?.long;
     this.#assertCurrent(generation);
     if (stored !== undefined && isUsable(stored, this.#now())) {
       this.#long = stored;
@@ -299,7 +279,7 @@ export class AuthSession {
     const given = this.#given;
     if (given !== undefined && isUsable(given, this.#now())) {
       this.#long = given;
-      await this.#writeStore(given, undefined);
+      await this.#store.write(given, undefined);
       return given;
     }
     const issued = await this.#issueLong();
@@ -339,7 +319,7 @@ export class AuthSession {
       throw new SessionClosedError();
     }
     this.#long = held;
-    await this.#writeStore(held, undefined);
+    await this.#store.write(held, undefined);
     return held;
   }
 
@@ -364,36 +344,10 @@ export class AuthSession {
   async #dropLong(long: HeldToken, cause: unknown): Promise<void> {
     if (this.#long === long) this.#long = undefined;
     if (this.#given === long) this.#given = undefined;
-    const stored = (await this.#readStore())?.long;
-    // Another session may already have stored a newer token under the same key.
-    if (stored !== undefined && stored.token === long.token) await this.#storeCall('delete', () => this.#store.delete(this.#storeKey));
+    await this.#store.deleteIfHolding(long);
     if (this.#options.credentials === undefined) {
       this.#events.emit('sessionExpired', { tokenId: long.tokenId });
       throw new SessionExpiredError('AuthSession: the long token is expired or revoked, and no credentials can issue another', { cause });
-    }
-  }
-
-  async #readStore(): Promise<Stored | undefined> {
-    const record = await this.#storeCall('get', () => this.#store.get(this.#storeKey));
-    if (record === undefined) return undefined;
-    if (!isTokenRecord(record)) {
-      this.#events.emit('storeError', { operation: 'get', error: new TypeError('the stored record is not a c2m-auth token record') });
-      return undefined;
-    }
-    return fromRecord(record);
-  }
-
-  #writeStore(long: HeldToken, short: HeldToken | undefined): Promise<void> {
-    return this.#storeCall('set', () => this.#store.set(this.#storeKey, toRecord(long, short)));
-  }
-
-  /** Runs a store call; a failing store is reported and treated as empty, never a crash. */
-  async #storeCall<T>(operation: 'get' | 'set' | 'delete', call: () => T | Promise<T>): Promise<T | undefined> {
-    try {
-      return await call();
-    } catch (error) {
-      this.#events.emit('storeError', { operation, error });
-      return undefined;
     }
   }
 
