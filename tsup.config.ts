@@ -1,7 +1,13 @@
 import { defineConfig } from 'tsup';
 
-const entry = { index: 'src/index.ts', 'node/index': 'src/node/index.ts' };
-// Node built-ins are only ever imported by the Node-only entry (c2m-auth/node).
+const entry = {
+  index: 'src/index.ts',
+  'node/index': 'src/node/index.ts',
+  'testing/index': 'src/testing/index.ts',
+  'testing/node/index': 'src/testing/node/index.ts',
+};
+// Node built-ins are only ever imported by the Node-only entries (c2m-auth/node, c2m-auth/testing/node);
+// msw is an optional peer dependency, imported only by the testing entries.
 const nodeBuiltins = [/^node:/];
 
 export default defineConfig([
@@ -14,7 +20,7 @@ export default defineConfig([
     sourcemap: true,
     clean: true,
     treeshake: true,
-    external: ['ky', 'zod', ...nodeBuiltins],
+    external: ['ky', 'zod', 'msw', ...nodeBuiltins],
   },
   {
     entry,
@@ -26,6 +32,6 @@ export default defineConfig([
     treeshake: true,
     // ky 1 is ESM-only: require('ky') from a CJS build crashes at run time, so the CJS build carries it.
     noExternal: ['ky'],
-    external: ['zod', ...nodeBuiltins],
+    external: ['zod', 'msw', ...nodeBuiltins],
   },
 ]);

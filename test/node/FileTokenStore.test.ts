@@ -4,20 +4,18 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuthSession, type AuthSessionEvents } from '../../src/index.js';
 import { CorruptTokenFileError, FileTokenStore } from '../../src/node/index.js';
-import { createMockAuthServer } from '../support/mock-auth-server.js';
-import { BASE_URL, CLIENT_SECRET, server, useMsw } from '../support/msw.js';
+import { tokenOf, useAuthMock } from '../support/kit.js';
+import { BASE_URL, CLIENT_SECRET, useMsw } from '../support/msw.js';
 
 useMsw();
 
 const credentials = { grant_type: 'client_credentials', client_id: 'c2m_abc123', client_secret: CLIENT_SECRET } as const;
 const record = { version: 1, longToken: 'lt_file_1', expiresAtMs: 4_102_444_800_000, tokenId: 'tok_lt_1' } as const;
 let dir: string;
-let mock: ReturnType<typeof createMockAuthServer>;
+const mock = useAuthMock();
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'c2m-auth-store-'));
-  mock = createMockAuthServer();
-  server.use(...mock.handlers);
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -78,10 +76,10 @@ describe('FileTokenStore', () => {
       on: { storeError: (event) => events.push(event) },
     });
     const token = await session.getAccessToken();
-    expect(mock.tokens.has(token)).toBe(true);
+    expect(tokenOf(mock(), token) !== undefined).toBe(true);
     expect(events.map((event) => [event.operation, (event.error as Error).name])).toEqual([['get', 'CorruptTokenFileError']]);
     const again = new AuthSession({ baseUrl: BASE_URL, credentials, store: new FileTokenStore(path) });
     expect(await again.getLongToken()).toBe(await session.getLongToken());
-    expect(mock.counts.issueLongTermToken).toBe(1);
+    expect(mock().count('issueLongTermToken')).toBe(1);
   });
 });

@@ -3,17 +3,14 @@ import { HttpResponse, http } from 'msw';
 import createClient from 'openapi-fetch';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AuthSession } from '../../src/index.js';
-import { createMockAuthServer } from '../support/mock-auth-server.js';
+import { issued, useAuthMock } from '../support/kit.js';
 import { BASE_URL, CLIENT_SECRET, seen, server, useMsw } from '../support/msw.js';
 
 useMsw();
 
 const credentials = { grant_type: 'client_credentials', client_id: 'c2m_abc123', client_secret: CLIENT_SECRET } as const;
-let mock: ReturnType<typeof createMockAuthServer>;
-beforeEach(() => {
-  mock = createMockAuthServer();
-  server.use(...mock.handlers);
-});
+const mock = useAuthMock();
+beforeEach(() => {});
 
 const jobRequests = () => seen.filter((request) => request.url === `${BASE_URL}/jobs`);
 
@@ -36,23 +33,23 @@ describe('session.fetch', () => {
   it('after a 401, refreshes once and replays a POST with its JSON body', async () => {
     const session = new AuthSession({ baseUrl: BASE_URL, credentials });
     const first = await session.getAccessToken();
-    mock.revokeAllLongTokens();
+    mock().revokeAll();
     const body = JSON.stringify({ template: 'letter', copies: 2 });
     const response = await session.fetch(`${BASE_URL}/jobs`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
-    expect(response.status).toBe(200);
-    expect(mock.state.jobBodies).toEqual([body]);
+    expect(response.status).toBe(201);
+    expect(mock().jobBodies).toEqual([body]);
     const [refused, replayed] = jobRequests();
     expect(jobRequests()).toHaveLength(2);
     expect(refused?.headers.authorization).toBe(`Bearer ${first}`);
     expect(replayed?.headers.authorization).toBe(`Bearer ${await session.getAccessToken()}`);
     expect(replayed?.headers.authorization).not.toBe(refused?.headers.authorization);
-    expect(mock.counts).toMatchObject({ issueLongTermToken: 2, issueShortTermToken: 3 });
+    expect([mock().count('issueLongTermToken'), mock().count('issueShortTermToken')]).toEqual([2, 3]);
   });
 
   it('replays a stream body, buffered before the first send', async () => {
     const session = new AuthSession({ baseUrl: BASE_URL, credentials });
     await session.getAccessToken();
-    mock.revokeAllLongTokens();
+    mock().revokeAll();
     const stream = new ReadableStream({
       start(controller) {
         controller.enqueue(new TextEncoder().encode('{"streamed":'));
@@ -61,8 +58,8 @@ describe('session.fetch', () => {
       },
     });
     const response = await session.fetch(`${BASE_URL}/jobs`, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
-    expect(response.status).toBe(200);
-    expect(mock.state.jobBodies).toEqual(['{"streamed":true}']);
+    expect(response.status).toBe(201);
+    expect(mock().jobBodies).toEqual(['{"streamed":true}']);
   });
 
   it('returns a second 401 as it is, without looping', async () => {
@@ -71,26 +68,26 @@ describe('session.fetch', () => {
     const response = await session.fetch(`${BASE_URL}/jobs`, { method: 'POST', body: '{}' });
     expect(response.status).toBe(401);
     expect(jobRequests()).toHaveLength(2);
-    expect(mock.counts.issueShortTermToken).toBe(2);
+    expect(mock().count('issueShortTermToken')).toBe(2);
   });
 
   it('shares one refresh when many requests meet a 401 together', async () => {
     const session = new AuthSession({ baseUrl: BASE_URL, credentials });
     await session.getAccessToken();
-    for (const token of mock.issued('short')) token.revoked = true;
+    for (const token of issued(mock(), 'short')) token.revoked = true;
     const responses = await Promise.all(Array.from({ length: 20 }, () => session.fetch(`${BASE_URL}/jobs`)));
     expect(responses.map((response) => response.status)).toEqual(Array(20).fill(200));
-    expect(mock.counts.issueShortTermToken).toBe(2);
+    expect(mock().count('issueShortTermToken')).toBe(2);
   });
 
   it('drops into ky: a Request with a body is replayed after a 401', async () => {
     const session = new AuthSession({ baseUrl: BASE_URL, credentials });
     await session.getAccessToken();
-    mock.revokeAllLongTokens();
+    mock().revokeAll();
     const api = ky.create({ prefixUrl: BASE_URL, fetch: session.fetch, retry: 0 });
     const result = await api.post('jobs', { json: { copies: 1 } }).json();
-    expect(result).toEqual({ jobs: [] });
-    expect(mock.state.jobBodies).toEqual(['{"copies":1}']);
+    expect(result).toEqual({ id: 'job_1' });
+    expect(mock().jobBodies).toEqual(['{"copies":1}']);
     expect(jobRequests()).toHaveLength(2);
   });
 

@@ -1,18 +1,14 @@
 import { inspect } from 'node:util';
-import { HttpResponse } from 'msw';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuthApi, AuthSession, type AuthSessionOptions, MemoryTokenStore, SessionClosedError } from '../../src/index.js';
-import { createMockAuthServer } from '../support/mock-auth-server.js';
-import { BASE_URL, CLIENT_SECRET, seen, server, useMsw } from '../support/msw.js';
+import { issued, tokenOf, useAuthMock } from '../support/kit.js';
+import { BASE_URL, CLIENT_SECRET, seen, useMsw } from '../support/msw.js';
 
 useMsw();
 
 const credentials = { grant_type: 'client_credentials', client_id: 'c2m_abc123', client_secret: CLIENT_SECRET } as const;
-let mock: ReturnType<typeof createMockAuthServer>;
-beforeEach(() => {
-  mock = createMockAuthServer();
-  server.use(...mock.handlers);
-});
+const mock = useAuthMock();
+beforeEach(() => {});
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -25,11 +21,11 @@ describe('revoke()', () => {
     const long = await session.getLongToken();
     await session.revoke();
     expect(store.get(`c2m-auth:${BASE_URL}:c2m_abc123`)).toBeUndefined();
-    expect([mock.tokens.get(short)?.revoked, mock.tokens.get(long)?.revoked]).toEqual([true, true]);
+    expect([tokenOf(mock(), short)?.revoked, tokenOf(mock(), long)?.revoked]).toEqual([true, true]);
     const revokes = seen.filter((request) => request.url.endsWith('/revoke'));
     expect(revokes.map((request) => new URL(request.url).pathname)).toEqual([
-      `/v1/auth/tokens/${mock.tokens.get(short)?.id}/revoke`,
-      `/v1/auth/tokens/${mock.tokens.get(long)?.id}/revoke`,
+      `/v1/auth/tokens/${tokenOf(mock(), short)?.id}/revoke`,
+      `/v1/auth/tokens/${tokenOf(mock(), long)?.id}/revoke`,
     ]);
     await expect(session.getAccessToken()).rejects.toBeInstanceOf(SessionClosedError);
     await expect(session.getLongToken()).rejects.toBeInstanceOf(SessionClosedError);
@@ -39,30 +35,33 @@ describe('revoke()', () => {
   it('counts a 404 as done', async () => {
     const session = new AuthSession({ baseUrl: BASE_URL, credentials });
     await session.getAccessToken();
-    mock.failNext('revokeToken', 2, () => HttpResponse.json({ code: 'not_found', message: 'gone' }, { status: 404 }));
+    mock().failNext('revokeToken', { times: 2, status: 404 });
     await expect(session.revoke()).resolves.toBeUndefined();
-    expect(mock.counts.revokeToken).toBe(2);
+    expect(mock().count('revokeToken')).toBe(2);
   });
 
   it('reports a revocation that failed, after trying both tokens', async () => {
     const session = new AuthSession({ baseUrl: BASE_URL, credentials });
     await session.getAccessToken();
-    mock.failNext('revokeToken', 1, () => HttpResponse.json({ code: 'invalid_token', message: 'no' }, { status: 401 }));
+    mock().failNext('revokeToken', { status: 401 });
     await expect(session.revoke()).rejects.toMatchObject({ name: 'AuthApiError', status: 401 });
-    expect(mock.counts.revokeToken).toBe(2);
+    expect(mock().count('revokeToken')).toBe(2);
   });
 
   it('abandons a refresh in flight: its callers get SessionClosedError, and a long token issued late is revoked', async () => {
-    const release = mock.holdNext('issueLongTermToken');
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    mock().failNext('issueLongTermToken', { delayMs: 1000 });
     const session = new AuthSession({ baseUrl: BASE_URL, credentials });
     const pending = session.getAccessToken().catch((caught: unknown) => caught);
-    await vi.waitFor(() => expect(mock.counts.issueLongTermToken).toBe(1));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(mock().count('issueLongTermToken')).toBe(1);
     const revoking = session.revoke();
-    release();
+    await vi.advanceTimersByTimeAsync(1000);
     await revoking;
     expect(await pending).toBeInstanceOf(SessionClosedError);
-    await vi.waitFor(() => expect(mock.issued('long')[0]?.revoked).toBe(true));
-    expect(mock.counts.issueShortTermToken).toBe(0);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(issued(mock(), 'long')[0]?.revoked).toBe(true);
+    expect(mock().count('issueShortTermToken')).toBe(0);
   });
 });
 
@@ -72,7 +71,7 @@ describe('close() and disposal', () => {
     const session = new AuthSession({ baseUrl: BASE_URL, credentials, store });
     await session.getAccessToken();
     session.close();
-    expect(mock.counts.revokeToken).toBe(0);
+    expect(mock().count('revokeToken')).toBe(0);
     expect(store.get(`c2m-auth:${BASE_URL}:c2m_abc123`)?.version).toBe(1);
     await expect(session.getAccessToken()).rejects.toBeInstanceOf(SessionClosedError);
   });
@@ -101,7 +100,7 @@ describe('autoRefresh', () => {
     await session.getAccessToken();
     expect(vi.getTimerCount()).toBe(1);
     await vi.advanceTimersByTimeAsync(840_000);
-    expect(mock.counts.issueShortTermToken).toBe(2);
+    expect(mock().count('issueShortTermToken')).toBe(2);
     expect(vi.getTimerCount()).toBe(1);
     session.close();
     expect(vi.getTimerCount()).toBe(0);

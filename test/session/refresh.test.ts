@@ -1,7 +1,7 @@
-import { HttpResponse } from 'msw';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AbortError, AuthApiError, AuthSession, type AuthSessionEvents, SessionExpiredError } from '../../src/index.js';
-import { createMockAuthServer } from '../support/mock-auth-server.js';
+import { createAuthHandlers } from '../../src/testing/index.js';
+import { isLive as isMockLive, tokenOf, useAuthMock } from '../support/kit.js';
 import { BASE_URL, CLIENT_SECRET, server, useMsw } from '../support/msw.js';
 
 useMsw();
@@ -9,12 +9,10 @@ useMsw();
 const START = Date.parse('2026-03-01T00:00:00Z');
 const credentials = { grant_type: 'client_credentials', client_id: 'c2m_abc123', client_secret: CLIENT_SECRET } as const;
 
-let mock: ReturnType<typeof createMockAuthServer>;
+const mock = useAuthMock();
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
   vi.setSystemTime(START);
-  mock = createMockAuthServer();
-  server.use(...mock.handlers);
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -37,20 +35,17 @@ function recordEvents(session: AuthSession) {
 }
 
 /** Whether the mock server would accept this short token right now. */
-const isLive = (token: string) => {
-  const issued = mock.tokens.get(token);
-  return issued !== undefined && !issued.revoked && Date.now() < issued.expiresAtMs;
-};
+const isLive = (token: string) => isMockLive(mock(), token);
 
 describe('AuthSession refresh', () => {
   it('sends nothing until asked, then issues one long token and exchanges it', async () => {
     const session = new AuthSession({ baseUrl: BASE_URL, credentials });
-    expect(mock.counts).toEqual({ issueLongTermToken: 0, issueShortTermToken: 0, revokeToken: 0, jobs: 0 });
+    expect(mock().requests).toEqual([]);
     const token = await session.getAccessToken();
     expect(isLive(token)).toBe(true);
-    expect(mock.counts).toMatchObject({ issueLongTermToken: 1, issueShortTermToken: 1 });
+    expect([mock().count('issueLongTermToken'), mock().count('issueShortTermToken')]).toEqual([1, 1]);
     expect(await session.getAccessToken()).toBe(token);
-    expect(mock.counts.issueShortTermToken).toBe(1);
+    expect(mock().count('issueShortTermToken')).toBe(1);
   });
 
   it('makes exactly 103 exchanges in 24 simulated hours, with one long token and no expired use', async () => {
@@ -62,18 +57,18 @@ describe('AuthSession refresh', () => {
       if (second % 300 === 0) expect((await session.fetch(`${BASE_URL}/jobs`)).status).toBe(200);
       await vi.advanceTimersByTimeAsync(10_000);
     }
-    expect(mock.counts.issueShortTermToken).toBe(Math.ceil(86_400 / 840));
-    expect(mock.counts.issueShortTermToken).toBe(103);
-    expect(mock.counts.issueLongTermToken).toBe(1);
+    expect(mock().count('issueShortTermToken')).toBe(Math.ceil(86_400 / 840));
+    expect(mock().count('issueShortTermToken')).toBe(103);
+    expect(mock().count('issueLongTermToken')).toBe(1);
     expect(handedExpired).toBe(0);
-    expect(mock.state.expiredUses).toBe(0);
+    expect(mock().expiredOrRevokedUses).toBe(0);
   });
 
   it('shares one long issuance and one exchange between 1,000 concurrent cold callers', async () => {
     const session = new AuthSession({ baseUrl: BASE_URL, credentials });
     const tokens = await Promise.all(Array.from({ length: 1000 }, () => session.getAccessToken()));
     expect(new Set(tokens).size).toBe(1);
-    expect(mock.counts).toMatchObject({ issueLongTermToken: 1, issueShortTermToken: 1 });
+    expect([mock().count('issueLongTermToken'), mock().count('issueShortTermToken')]).toEqual([1, 1]);
   });
 
   it('shares one exchange between 1,000 concurrent callers at an expiry boundary', async () => {
@@ -83,18 +78,19 @@ describe('AuthSession refresh', () => {
     const tokens = await Promise.all(Array.from({ length: 1000 }, () => session.getAccessToken()));
     expect(new Set(tokens).size).toBe(1);
     expect(tokens[0]).not.toBe(first);
-    expect(mock.counts).toMatchObject({ issueLongTermToken: 1, issueShortTermToken: 2 });
+    expect([mock().count('issueLongTermToken'), mock().count('issueShortTermToken')]).toEqual([1, 2]);
   });
 
   it('clamps the refresh window to half the lifetime of short tokens', async () => {
-    mock.state.shortTtlSeconds = 10;
+    const tenSeconds = createAuthHandlers({ baseUrl: BASE_URL, shortTokenTtlSeconds: 10 });
+    server.use(...tenSeconds.handlers);
     const session = new AuthSession({ baseUrl: BASE_URL, credentials });
     const first = await session.getAccessToken();
     await vi.advanceTimersByTimeAsync(4_999);
     expect(await session.getAccessToken()).toBe(first);
     await vi.advanceTimersByTimeAsync(1);
     expect(await session.getAccessToken()).not.toBe(first);
-    expect(mock.counts.issueShortTermToken).toBe(2);
+    expect(tenSeconds.count('issueShortTermToken')).toBe(2);
   });
 
   it('serves the still-valid token when a refresh inside the window fails, reports it, and recovers next call', async () => {
@@ -102,7 +98,7 @@ describe('AuthSession refresh', () => {
     const events = recordEvents(session);
     const first = await session.getAccessToken();
     await vi.advanceTimersByTimeAsync(850_000);
-    mock.failNext('issueShortTermToken', 1, () => HttpResponse.json({ code: 'server_error', message: 'down' }, { status: 503 }));
+    mock().failNext('issueShortTermToken', { status: 503 });
     expect(await session.getAccessToken()).toBe(first);
     const failed = events.filter((entry) => entry.name === 'refreshFailed');
     expect(failed).toHaveLength(1);
@@ -113,14 +109,14 @@ describe('AuthSession refresh', () => {
     const next = await session.getAccessToken();
     expect(next).not.toBe(first);
     expect(isLive(next)).toBe(true);
-    expect(mock.counts.issueShortTermToken).toBe(3);
+    expect(mock().count('issueShortTermToken')).toBe(3);
   });
 
   it('throws the typed error once the token has expired, and never caches the failure', async () => {
     const session = new AuthSession({ baseUrl: BASE_URL, credentials });
     await session.getAccessToken();
     await vi.advanceTimersByTimeAsync(900_000);
-    mock.failNext('issueShortTermToken', 1, () => HttpResponse.json({ code: 'server_error', message: 'down' }, { status: 500 }));
+    mock().failNext('issueShortTermToken', { status: 500 });
     const error = await session.getAccessToken().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AuthApiError);
     expect((error as AuthApiError).status).toBe(500);
@@ -149,7 +145,7 @@ describe('AuthSession refresh', () => {
     const next = await session.getAccessToken();
     expect(next).not.toBe(first);
     expect(isLive(next)).toBe(true);
-    expect(mock.counts.issueShortTermToken).toBe(2);
+    expect(mock().count('issueShortTermToken')).toBe(2);
   });
 
   it("lets a caller's signal cancel only that caller's wait", async () => {
@@ -160,7 +156,7 @@ describe('AuthSession refresh', () => {
     controller.abort();
     expect(await aborted).toBeInstanceOf(AbortError);
     expect(isLive(await patient)).toBe(true);
-    expect(mock.counts.issueShortTermToken).toBe(1);
+    expect(mock().count('issueShortTermToken')).toBe(1);
   });
 
   it('forceRefresh gets a new token even when the current one is valid', async () => {
@@ -168,13 +164,13 @@ describe('AuthSession refresh', () => {
     const first = await session.getAccessToken();
     const forced = await session.getAccessToken({ forceRefresh: true });
     expect(forced).not.toBe(first);
-    expect(mock.counts.issueShortTermToken).toBe(2);
+    expect(mock().count('issueShortTermToken')).toBe(2);
   });
 
   it('narrows short tokens to the scopes option', async () => {
     const session = new AuthSession({ baseUrl: BASE_URL, credentials, scopes: ['jobs:submit'] });
     const token = await session.getAccessToken();
-    expect(mock.tokens.get(token)?.scopes).toEqual(['jobs:submit']);
+    expect(tokenOf(mock(), token)?.scopes).toEqual(['jobs:submit']);
   });
 });
 
@@ -183,23 +179,23 @@ describe('AuthSession long tokens', () => {
     const credentialsFn = vi.fn(() => credentials);
     const session = new AuthSession({ baseUrl: BASE_URL, credentials: credentialsFn });
     await session.getAccessToken();
-    mock.revokeAllLongTokens();
+    mock().revokeAll();
     const token = await session.getAccessToken({ forceRefresh: true });
     expect(isLive(token)).toBe(true);
     expect(credentialsFn).toHaveBeenCalledTimes(2);
-    expect(mock.counts).toMatchObject({ issueLongTermToken: 2, issueShortTermToken: 3 });
+    expect([mock().count('issueLongTermToken'), mock().count('issueShortTermToken')]).toEqual([2, 3]);
   });
 
   it('throws SessionExpiredError for a revoked long token without credentials', async () => {
-    const long = await createMockLongToken();
+    const long = mock().mintLongToken().access_token;
     const session = new AuthSession({ baseUrl: BASE_URL, longToken: long });
     const events = recordEvents(session);
     await session.getAccessToken();
-    mock.revokeAllLongTokens();
+    mock().revokeAll();
     const error = await session.getAccessToken({ forceRefresh: true }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SessionExpiredError);
     expect(events.map((entry) => entry.name)).toContain('sessionExpired');
-    expect(mock.counts.issueLongTermToken).toBe(1);
+    expect(mock().count('issueLongTermToken')).toBe(0);
   });
 
   it('rotates a long token in the last 10% of its life and revokes the old one', async () => {
@@ -211,19 +207,19 @@ describe('AuthSession long tokens', () => {
     const secondLong = await session.getLongToken();
     expect(secondLong).not.toBe(firstLong);
     await vi.advanceTimersByTimeAsync(0);
-    expect(mock.tokens.get(firstLong)?.revoked).toBe(true);
-    expect(mock.tokens.get(secondLong)?.revoked).toBe(false);
+    expect(tokenOf(mock(), firstLong)?.revoked).toBe(true);
+    expect(tokenOf(mock(), secondLong)?.revoked).toBe(false);
     const rotated = events.find((entry) => entry.name === 'longTokenRotated');
     expect(rotated?.event).toEqual({
-      previousTokenId: mock.tokens.get(firstLong)?.id,
-      tokenId: mock.tokens.get(secondLong)?.id,
+      previousTokenId: tokenOf(mock(), firstLong)?.id,
+      tokenId: tokenOf(mock(), secondLong)?.id,
       expiresAt: expect.any(String),
     });
   });
 
   it('emits longTokenExpiring once, without credentials, near the end of the long token', async () => {
     const expiresAt = new Date(START + 86_400_000).toISOString();
-    const long = await createMockLongToken();
+    const long = mock().mintLongToken().access_token;
     const session = new AuthSession({
       baseUrl: BASE_URL,
       longToken: { access_token: long, expires_at: expiresAt, token_id: 'tok_lt_given' },
@@ -237,15 +233,3 @@ describe('AuthSession long tokens', () => {
     expect(events.filter((entry) => entry.name === 'longTokenExpiring')).toHaveLength(1);
   });
 });
-
-/** A long token the app holds, issued by the mock directly. */
-async function createMockLongToken(): Promise<string> {
-  const response = await fetch(`${BASE_URL}/auth/tokens/long`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-client-id': 'c2m_abc123' },
-    body: JSON.stringify(credentials),
-  });
-  const counted = mock.counts.issueLongTermToken;
-  expect(counted).toBe(1);
-  return ((await response.json()) as { access_token: string }).access_token;
-}

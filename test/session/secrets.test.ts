@@ -1,9 +1,8 @@
 import { inspect } from 'node:util';
-import { HttpResponse } from 'msw';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuthSession, type AuthSessionEventName, type TokenStore } from '../../src/index.js';
-import { createMockAuthServer } from '../support/mock-auth-server.js';
-import { BASE_URL, CLIENT_SECRET, server, useMsw } from '../support/msw.js';
+import { issued, useAuthMock } from '../support/kit.js';
+import { BASE_URL, CLIENT_SECRET, useMsw } from '../support/msw.js';
 
 useMsw();
 
@@ -17,11 +16,9 @@ const EVENTS: AuthSessionEventName[] = [
   'sessionExpired',
   'storeError',
 ];
-let mock: ReturnType<typeof createMockAuthServer>;
+const mock = useAuthMock();
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-  mock = createMockAuthServer();
-  server.use(...mock.handlers);
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -50,21 +47,21 @@ describe('secret sweep', () => {
     const session = listen(new AuthSession({ baseUrl: BASE_URL, credentials, store: failingStore }));
     await session.getAccessToken();
     await vi.advanceTimersByTimeAsync(850_000);
-    mock.failNext('issueShortTermToken', 1, () => HttpResponse.json({ code: 'server_error', message: 'echo' }, { status: 503 }));
+    mock().failNext('issueShortTermToken', { status: 503 });
     await catchAll(session.getAccessToken());
     await vi.advanceTimersByTimeAsync(60_000);
-    mock.failNext('issueShortTermToken', 1, () => new HttpResponse('<html>proxy</html>', { status: 502 }));
+    mock().failNext('issueShortTermToken', { networkError: true });
     await catchAll(session.getAccessToken());
     await vi.advanceTimersByTimeAsync(6_500_000);
     await session.getAccessToken();
-    mock.revokeAllLongTokens();
+    mock().revokeAll();
     await catchAll(session.getAccessToken({ forceRefresh: true }));
     await catchAll(session.fetch(`${BASE_URL}/jobs`, { method: 'POST', body: '{}' }));
     collected.push(session);
     await catchAll(session.revoke());
     await catchAll(session.getAccessToken());
 
-    const heldLong = mock.issued('long')[0]?.value ?? '';
+    const heldLong = issued(mock(), 'long')[0]?.value ?? '';
     const withoutCredentials = listen(new AuthSession({ baseUrl: BASE_URL, longToken: heldLong }));
     await catchAll(withoutCredentials.getAccessToken());
     await catchAll(
@@ -75,9 +72,9 @@ describe('secret sweep', () => {
     );
     collected.push(withoutCredentials);
 
-    const secrets = [CLIENT_SECRET, OTP, ...[...mock.tokens.keys()]];
+    const secrets = [CLIENT_SECRET, OTP, ...mock().tokens.map((token) => token.value)];
     expect(collected.length).toBeGreaterThan(15);
-    expect(mock.tokens.size).toBeGreaterThan(5);
+    expect(mock().tokens.length).toBeGreaterThan(5);
     const rendered = collected
       .map((item) => `${inspect(item, { depth: 20, showHidden: true })}\n${safeJson(item)}\n${String(item)}`)
       .join('\n');

@@ -1,16 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AuthSession, type AuthSessionEvents, MemoryTokenStore, type TokenRecord, type TokenStore } from '../../src/index.js';
-import { createMockAuthServer } from '../support/mock-auth-server.js';
-import { BASE_URL, CLIENT_SECRET, server, useMsw } from '../support/msw.js';
+import { issued, tokenOf, useAuthMock } from '../support/kit.js';
+import { BASE_URL, CLIENT_SECRET, useMsw } from '../support/msw.js';
 
 useMsw();
 
 const credentials = { grant_type: 'client_credentials', client_id: 'c2m_abc123', client_secret: CLIENT_SECRET } as const;
-let mock: ReturnType<typeof createMockAuthServer>;
-beforeEach(() => {
-  mock = createMockAuthServer();
-  server.use(...mock.handlers);
-});
+const mock = useAuthMock();
+beforeEach(() => {});
 
 describe('token stores', () => {
   it('lets two sessions sharing a store share one long token: the second issues none', async () => {
@@ -20,14 +17,14 @@ describe('token stores', () => {
     const second = new AuthSession({ baseUrl: BASE_URL, credentials, store });
     await second.getAccessToken();
     expect(await second.getLongToken()).toBe(await first.getLongToken());
-    expect(mock.counts).toMatchObject({ issueLongTermToken: 1, issueShortTermToken: 2 });
+    expect([mock().count('issueLongTermToken'), mock().count('issueShortTermToken')]).toEqual([1, 2]);
   });
 
   it('keeps a versioned record under a key made of base URL and client id, with no short token in it', async () => {
     const store = new MemoryTokenStore();
     const session = new AuthSession({ baseUrl: `${BASE_URL}/`, credentials, store });
     const short = await session.getAccessToken();
-    const long = mock.issued('long')[0];
+    const long = issued(mock(), 'long')[0];
     const record = store.get(`c2m-auth:${BASE_URL}:c2m_abc123`);
     expect(record).toEqual({
       version: 1,
@@ -49,7 +46,7 @@ describe('token stores', () => {
     expect(await session.getLongToken()).toBe(stored);
     const fresh = new AuthSession({ baseUrl: BASE_URL, credentials, longToken: stored as string });
     expect(await fresh.getLongToken()).toBe(stored);
-    expect(mock.counts.issueLongTermToken).toBe(1);
+    expect(mock().count('issueLongTermToken')).toBe(1);
   });
 
   it('reads a failing or corrupt store as empty, reports it, and carries on', async () => {
@@ -61,7 +58,7 @@ describe('token stores', () => {
     };
     const session = new AuthSession({ baseUrl: BASE_URL, credentials, store: broken, on: { storeError: (event) => events.push(event) } });
     const token = await session.getAccessToken();
-    expect(mock.tokens.has(token)).toBe(true);
+    expect(tokenOf(mock(), token) !== undefined).toBe(true);
     expect(events.map((event) => [event.operation, (event.error as Error).message])).toEqual([
       ['get', 'the stored record is not a c2m-auth token record'],
       ['set', 'disk full'],
@@ -75,9 +72,9 @@ describe('token stores', () => {
     expect(store.get(`c2m-auth:${BASE_URL}:c2m_abc123`)?.shortToken?.token).toBe(short);
     const nextRun = new AuthSession({ baseUrl: BASE_URL, credentials, store, storeShortToken: true });
     expect(await nextRun.getAccessToken()).toBe(short);
-    expect(mock.counts).toMatchObject({ issueLongTermToken: 1, issueShortTermToken: 1 });
+    expect([mock().count('issueLongTermToken'), mock().count('issueShortTermToken')]).toEqual([1, 1]);
     expect(await nextRun.getAccessToken({ forceRefresh: true })).not.toBe(short);
-    expect(mock.counts.issueShortTermToken).toBe(2);
+    expect(mock().count('issueShortTermToken')).toBe(2);
   });
 
   it('uses the storeKey option when given', async () => {

@@ -1,0 +1,1 @@
+export { type ServeAuthMockOptions, type ServedAuthMock, serveAuthMock } from './serveAuthMock.js';
