@@ -1,7 +1,8 @@
 import { HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { AuthApi, AuthApiError, type LongTokenRequest, RequestValidationError } from '../../src/index.js';
-import { ASSERTION, BASE_URL, CLIENT_SECRET, longTokenBody, OTP_CODE, onPost, SHORT_TOKEN, seen, useMsw } from '../support/msw.js';
+import { useAuthMock } from '../support/kit.js';
+import { ASSERTION, BASE_URL, CLIENT_SECRET, longTokenBody, OTP_CODE, onPost, SHORT_TOKEN, seen, settled, useMsw } from '../support/msw.js';
 
 useMsw();
 
@@ -18,55 +19,66 @@ function answerLongToken(body: object = longTokenBody, headers: Record<string, s
 }
 
 describe('issueLongTermToken', () => {
-  it('sends the client-secret grant as JSON with X-Client-Id and returns the token', async () => {
-    answerLongToken();
-    const api = new AuthApi({ baseUrl: BASE_URL });
-    const token = await api.issueLongTermToken(bySecret);
-    expect(token).toEqual(longTokenBody);
-    expect(seen).toHaveLength(1);
-    const [request] = seen;
-    expect(request?.method).toBe('POST');
-    expect(request?.url).toBe(`${BASE_URL}/auth/tokens/long`);
-    expect(request?.headers['x-client-id']).toBe('c2m_abc123');
-    expect(request?.headers.authorization).toBeUndefined();
-    expect(request?.headers['content-type']).toBe('application/json');
-    expect(request?.headers.accept).toBe('application/json');
-    expect(JSON.parse(request?.body ?? '')).toEqual(bySecret);
-  });
+  describe('against the testing kit', () => {
+    const kit = useAuthMock({
+      clients: [{ clientId: 'c2m_abc123', clientSecret: CLIENT_SECRET, otpCodes: [OTP_CODE], assertions: [ASSERTION] }],
+    });
 
-  it('sends the OTP grant', async () => {
-    answerLongToken();
-    const body: LongTokenRequest = {
-      grant_type: 'client_credentials',
-      client_id: 'c2m_abc123',
-      otp_code: OTP_CODE,
-      scopes: ['jobs:*'],
-      ttl_seconds: 2_592_000,
-    };
-    await new AuthApi({ baseUrl: BASE_URL }).issueLongTermToken(body);
-    expect(JSON.parse(seen[0]?.body ?? '')).toEqual(body);
-    expect(seen[0]?.headers['x-client-id']).toBe('c2m_abc123');
-  });
+    it('sends the client-secret grant as JSON with X-Client-Id and returns the token', async () => {
+      const token = await new AuthApi({ baseUrl: BASE_URL }).issueLongTermToken(bySecret);
+      expect(token).toEqual({
+        token_type: 'Bearer',
+        access_token: kit().tokens[0]?.value,
+        expires_in: 7_776_000,
+        expires_at: expect.any(String),
+        scopes: ['jobs:submit', 'templates:read'],
+        token_id: 'tok_lt_1',
+      });
+      expect(await settled()).toHaveLength(1);
+      const [request] = seen;
+      expect(request?.method).toBe('POST');
+      expect(request?.url).toBe(`${BASE_URL}/auth/tokens/long`);
+      expect(request?.headers['x-client-id']).toBe('c2m_abc123');
+      expect(request?.headers.authorization).toBeUndefined();
+      expect(request?.headers['content-type']).toBe('application/json');
+      expect(request?.headers.accept).toBe('application/json');
+      expect(JSON.parse(request?.body ?? '')).toEqual(bySecret);
+    });
 
-  it('sends the assertion grant', async () => {
-    answerLongToken();
-    const body: LongTokenRequest = {
-      grant_type: 'assertion',
-      client_id: 'c2m_abc123',
-      assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-      assertion: ASSERTION,
-      scopes: ['jobs:submit', 'templates:read'],
-    };
-    await new AuthApi({ baseUrl: BASE_URL }).issueLongTermToken(body);
-    expect(JSON.parse(seen[0]?.body ?? '')).toEqual(body);
-  });
+    it('sends the OTP grant', async () => {
+      const body: LongTokenRequest = {
+        grant_type: 'client_credentials',
+        client_id: 'c2m_abc123',
+        otp_code: OTP_CODE,
+        scopes: ['jobs:*'],
+        ttl_seconds: 2_592_000,
+      };
+      const token = await new AuthApi({ baseUrl: BASE_URL }).issueLongTermToken(body);
+      expect(token).toMatchObject({ expires_in: 2_592_000, scopes: ['jobs:*'] });
+      expect(JSON.parse((await settled())[0]?.body ?? '')).toEqual(body);
+      expect(seen[0]?.headers['x-client-id']).toBe('c2m_abc123');
+    });
 
-  it('authorises with a short token holding tokens:write, and sends no X-Client-Id', async () => {
-    answerLongToken();
-    const body: LongTokenRequest = { grant_type: 'client_credentials', client_id: 'c2m_abc123', scopes: ['jobs:submit'] };
-    await new AuthApi({ baseUrl: BASE_URL }).issueLongTermToken(body, { shortToken: SHORT_TOKEN });
-    expect(seen[0]?.headers.authorization).toBe(`Bearer ${SHORT_TOKEN}`);
-    expect(seen[0]?.headers['x-client-id']).toBeUndefined();
+    it('sends the assertion grant', async () => {
+      const body: LongTokenRequest = {
+        grant_type: 'assertion',
+        client_id: 'c2m_abc123',
+        assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        assertion: ASSERTION,
+        scopes: ['jobs:submit', 'templates:read'],
+      };
+      await expect(new AuthApi({ baseUrl: BASE_URL }).issueLongTermToken(body)).resolves.toMatchObject({ token_id: 'tok_lt_1' });
+      expect(JSON.parse((await settled())[0]?.body ?? '')).toEqual(body);
+    });
+
+    it('authorises with a short token holding tokens:write, and sends no X-Client-Id', async () => {
+      const api = new AuthApi({ baseUrl: BASE_URL });
+      const writer = await api.issueShortTermToken({ scopes: ['tokens:write'] }, { longToken: kit().mintLongToken().access_token });
+      const body: LongTokenRequest = { grant_type: 'client_credentials', client_id: 'c2m_abc123', scopes: ['jobs:submit'] };
+      await expect(api.issueLongTermToken(body, { shortToken: writer.access_token })).resolves.toMatchObject({ scopes: ['jobs:submit'] });
+      expect(seen[1]?.headers.authorization).toBe(`Bearer ${writer.access_token}`);
+      expect(seen[1]?.headers['x-client-id']).toBeUndefined();
+    });
   });
 
   it("uses the constructor's short token only when the body names no mechanism", async () => {

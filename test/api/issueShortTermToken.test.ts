@@ -1,7 +1,7 @@
 import { HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { AuthApi, AuthApiError, RequestValidationError, ResponseValidationError, type ShortTokenRequest } from '../../src/index.js';
-import { BASE_URL, LONG_TOKEN, onPost, SHORT_TOKEN, seen, shortTokenBody, useMsw } from '../support/msw.js';
+import { BASE_URL, LONG_TOKEN, onPost, SHORT_TOKEN, seen, settled, shortTokenBody, useMsw } from '../support/msw.js';
 
 useMsw();
 
@@ -19,13 +19,13 @@ describe('issueShortTermToken', () => {
     expect(seen[0]?.url).toBe(`${BASE_URL}/auth/tokens/short`);
     expect(seen[0]?.headers.authorization).toBe(`Bearer ${LONG_TOKEN}`);
     expect(seen[0]?.headers['x-client-id']).toBeUndefined();
-    expect(JSON.parse(seen[0]?.body ?? '')).toEqual({ scopes: ['jobs:submit', 'templates:read'] });
+    expect(JSON.parse((await settled())[0]?.body ?? '')).toEqual({ scopes: ['jobs:submit', 'templates:read'] });
   });
 
   it('sends no body when none is given', async () => {
     answerShortToken();
     await new AuthApi({ baseUrl: BASE_URL }).issueShortTermToken(undefined, { longToken: LONG_TOKEN });
-    expect(seen[0]?.body).toBe('');
+    expect((await settled())[0]?.body).toBe('');
     expect(seen[0]?.headers['content-type']).toBeUndefined();
   });
 

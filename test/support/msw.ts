@@ -18,13 +18,29 @@ export interface SeenRequest {
 /** Every request that reached msw in the current test, in order. */
 export const seen: SeenRequest[] = [];
 
-const byId = new Map<string, SeenRequest>();
+const pendingBodies: Promise<unknown>[] = [];
 
-server.events.on('request:start', ({ request, requestId }) => {
+server.events.on('request:start', ({ request }) => {
   const entry: SeenRequest = { method: request.method, url: request.url, headers: Object.fromEntries(request.headers), body: '' };
   seen.push(entry);
-  byId.set(requestId, entry);
+  pendingBodies.push(
+    request
+      .clone()
+      .text()
+      .then(
+        (text) => {
+          entry.body = text;
+        },
+        () => undefined,
+      ),
+  );
 });
+
+/** `seen`, once every logged request's body has been read. */
+export async function settled(): Promise<SeenRequest[]> {
+  await Promise.all(pendingBodies);
+  return seen;
+}
 
 /** Starts msw for the file (unhandled requests are errors) and resets handlers and the log after each test. */
 export function useMsw(): void {
@@ -32,20 +48,14 @@ export function useMsw(): void {
   afterEach(() => {
     server.resetHandlers();
     seen.length = 0;
-    byId.clear();
+    pendingBodies.length = 0;
   });
   afterAll(() => server.close());
 }
 
-/** Answers POST `path` (relative to BASE_URL) with `resolver`, after logging the request's body. */
+/** Answers POST `path` (relative to BASE_URL) with `resolver`. */
 export function onPost(path: string, resolver: HttpResponseResolver): void {
-  server.use(
-    http.post(`${BASE_URL}/${path}`, async (info) => {
-      const entry = byId.get(info.requestId);
-      if (entry !== undefined) entry.body = await info.request.clone().text();
-      return resolver(info);
-    }),
-  );
+  server.use(http.post(`${BASE_URL}/${path}`, resolver));
 }
 
 export const LONG_TOKEN = 'lt_0d51e9bd2f6449cf8a1b';
