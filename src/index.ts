@@ -23,7 +23,7 @@ export { SessionClosedError } from './errors/SessionClosedError.js';
 export { SessionExpiredError } from './errors/SessionExpiredError.js';
 export { TimeoutError } from './errors/TimeoutError.js';
 export { AuthSession } from './session/AuthSession.js';
-export type { AuthSessionEventName, AuthSessionEvents, AuthSessionListener } from './session/events.js';
+export { AUTH_SESSION_EVENTS, type AuthSessionEventName, type AuthSessionEvents, type AuthSessionListener } from './session/events.js';
 export type { AuthSessionOptions, GetAccessTokenOptions, GivenLongToken, SessionCredentials } from './session/options.js';
 export { MemoryTokenStore, type StoredShortToken, type TokenRecord, type TokenStore } from './session/TokenStore.js';
 export type { AuthError, GrantType, LongTokenRequest, LongTokenResponse, ShortTokenRequest, ShortTokenResponse } from './types.js';

@@ -21,6 +21,22 @@ export interface AuthSessionEvents {
 /** The event names. */
 export type AuthSessionEventName = keyof AuthSessionEvents;
 
+/** Every event name, e.g. to log them all: `for (const name of AUTH_SESSION_EVENTS) session.on(name, log)`. */
+export const AUTH_SESSION_EVENTS = [
+  'tokenRefreshed',
+  'refreshFailed',
+  'longTokenIssued',
+  'longTokenRotated',
+  'longTokenExpiring',
+  'sessionExpired',
+  'storeError',
+] as const satisfies readonly AuthSessionEventName[];
+
+// Compile-time check that the list above names every event: adding an event without listing it fails typecheck.
+type Unlisted = Exclude<AuthSessionEventName, (typeof AUTH_SESSION_EVENTS)[number]>;
+const everyEventListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyEventListed;
+
 /** A listener of one event. */
 export type AuthSessionListener<K extends AuthSessionEventName> = (event: AuthSessionEvents[K]) => void;
 

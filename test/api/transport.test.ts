@@ -39,6 +39,11 @@ const rateLimited = (retryAfter?: string) => () =>
     { status: 429, ...(retryAfter === undefined ? {} : { headers: { 'Retry-After': retryAfter } }) },
   );
 const issued = () => HttpResponse.json(shortTokenBody, { status: 201 });
+/** A server that never answers. */
+const hangs = async (): Promise<Response> => {
+  await delay('infinite');
+  return issued();
+};
 const api = () => new AuthApi({ baseUrl: BASE_URL, longToken: LONG_TOKEN });
 
 describe('retries of the issue operations', () => {
@@ -158,10 +163,7 @@ describe('retries of revokeToken (idempotent)', () => {
 
 describe('timeouts', () => {
   it('fails with TimeoutError when headers do not come in time, without retrying an issue call', async () => {
-    onPost('auth/tokens/short', async () => {
-      await delay('infinite');
-      return issued();
-    });
+    onPost('auth/tokens/short', hangs);
     const pending = new AuthApi({ baseUrl: BASE_URL, longToken: LONG_TOKEN, timeout: 5000 })
       .issueShortTermToken()
       .catch((caught: unknown) => caught);
@@ -210,10 +212,7 @@ describe('timeouts', () => {
 
 describe('abort', () => {
   it('rejects with AbortError carrying the reason when the signal fires mid-flight', async () => {
-    onPost('auth/tokens/short', async () => {
-      await delay('infinite');
-      return issued();
-    });
+    onPost('auth/tokens/short', hangs);
     const controller = new AbortController();
     const pending = api()
       .issueShortTermToken(undefined, { signal: controller.signal })

@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AbortError, AuthApiError, AuthSession, type AuthSessionEvents, SessionExpiredError } from '../../src/index.js';
+import {
+  AbortError,
+  AUTH_SESSION_EVENTS,
+  AuthApiError,
+  AuthSession,
+  type AuthSessionEvents,
+  SessionExpiredError,
+} from '../../src/index.js';
 import { createAuthHandlers } from '../../src/testing/index.js';
 import { isLive as isMockLive, tokenOf, useAuthMock } from '../support/kit.js';
 import { BASE_URL, CLIENT_SECRET, server, useMsw } from '../support/msw.js';
@@ -20,15 +27,7 @@ afterEach(() => {
 
 function recordEvents(session: AuthSession) {
   const events: { name: keyof AuthSessionEvents; event: unknown }[] = [];
-  for (const name of [
-    'tokenRefreshed',
-    'refreshFailed',
-    'longTokenIssued',
-    'longTokenRotated',
-    'longTokenExpiring',
-    'sessionExpired',
-    'storeError',
-  ] as const) {
+  for (const name of AUTH_SESSION_EVENTS) {
     session.on(name, (event) => events.push({ name, event }));
   }
   return events;

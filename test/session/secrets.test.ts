@@ -1,21 +1,12 @@
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AuthSession, type AuthSessionEventName, type TokenStore } from '../../src/index.js';
+import { AUTH_SESSION_EVENTS, AuthSession, type TokenStore } from '../../src/index.js';
 import { issued, useAuthMock } from '../support/kit.js';
 import { BASE_URL, CLIENT_SECRET, useMsw } from '../support/msw.js';
 
 useMsw();
 
 const OTP = '918273';
-const EVENTS: AuthSessionEventName[] = [
-  'tokenRefreshed',
-  'refreshFailed',
-  'longTokenIssued',
-  'longTokenRotated',
-  'longTokenExpiring',
-  'sessionExpired',
-  'storeError',
-];
 const mock = useAuthMock();
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
@@ -29,7 +20,7 @@ describe('secret sweep', () => {
     const collected: unknown[] = [];
     const catchAll = (promise: Promise<unknown>) => promise.catch((error: unknown) => collected.push(error));
     const listen = (session: AuthSession) => {
-      for (const name of EVENTS) session.on(name, (event) => collected.push(event));
+      for (const name of AUTH_SESSION_EVENTS) session.on(name, (event) => collected.push(event));
       return session;
     };
     const failingStore: TokenStore = {
