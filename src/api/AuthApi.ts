@@ -1,4 +1,4 @@
-import ky, { isHTTPError, type KyInstance, type RetryOptions } from 'ky';
+import ky, { type KyInstance } from 'ky';
 import { AbortError } from '../errors/AbortError.js';
 import { RequestValidationError, type ValidationIssue } from '../errors/RequestValidationError.js';
 import { longTokenRequestSchema, longTokenResponseSchema, shortTokenRequestSchema, shortTokenResponseSchema } from '../schemas.js';
@@ -15,11 +15,12 @@ import type {
   CallOptions,
   IssueLongTermTokenOptions,
   IssueShortTermTokenOptions,
+  RetryPolicy,
   RevokeTokenOptions,
   TokenSource,
 } from './options.js';
 import { parseTokenResponse } from './parse-response.js';
-import { ISSUE_RETRY, REVOKE_RETRY, toKyRetry } from './retry.js';
+import { type AttemptOutcome, ISSUE_RETRY, REVOKE_RETRY, resolveRetryPolicy, retryDelayMs, sleep } from './retry.js';
 import { parseInto } from './validation.js';
 
 /** The three operations, each returning its status and headers beside its data. */
@@ -38,7 +39,7 @@ interface Exchange {
   readonly json: unknown;
   readonly auth: Readonly<Record<string, string>>;
   readonly options: CallOptions;
-  readonly retry: RetryOptions;
+  readonly retry: Required<RetryPolicy>;
 }
 
 /**
@@ -60,12 +61,12 @@ export class AuthApi {
   /** The same operations, resolving to `{ data, status, headers }`. */
   readonly withResponse: AuthApiWithResponse;
   readonly #ky: KyInstance;
+  readonly #issueRetry: Required<RetryPolicy>;
+  readonly #revokeRetry: Required<RetryPolicy>;
   readonly #clientId: string | undefined;
   readonly #longToken: TokenSource | undefined;
   readonly #shortToken: TokenSource | undefined;
   readonly #timeoutMs: number | false;
-  readonly #issueRetry: RetryOptions;
-  readonly #revokeRetry: RetryOptions;
 
   /**
    * @param options - Where and how to call; every field is optional.
@@ -78,16 +79,16 @@ export class AuthApi {
     this.#longToken = options.longToken;
     this.#shortToken = options.shortToken;
     this.#timeoutMs = options.timeout ?? DEFAULT_TIMEOUT_MS;
-    this.#issueRetry = toKyRetry(options.retry?.issue, ISSUE_RETRY);
-    this.#revokeRetry = toKyRetry(options.retry?.revoke, REVOKE_RETRY);
-    const headers = new Headers(options.headers);
-    headers.set('accept', 'application/json');
+    this.#issueRetry = resolveRetryPolicy(options.retry?.issue, ISSUE_RETRY);
+    this.#revokeRetry = resolveRetryPolicy(options.retry?.revoke, REVOKE_RETRY);
+    // Retries are the SDK's own (retry.ts): ky's would normalise and merge a policy on every request.
     this.#ky = ky.create({
       prefixUrl: this.baseUrl,
       timeout: this.#timeoutMs,
-      headers,
-      hooks: toKyHooks(options.hooks),
-      throwHttpErrors: true,
+      retry: 0,
+      throwHttpErrors: false,
+      ...(options.headers === undefined ? {} : { headers: options.headers }),
+      ...(options.hooks === undefined ? {} : { hooks: toKyHooks(options.hooks) }),
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     });
     this.withResponse = {
@@ -222,46 +223,42 @@ export class AuthApi {
   }
 
   /**
-   * Sends one operation and reads its body. ky's timeout covers each attempt until the headers come;
-   * the body then gets a timer of its own, so a body that trickles cannot hold the call forever.
-   * HTTP errors come back as responses (after ky's retries) for the caller to map.
+   * Sends one operation, retrying as its policy says, and reads the body of the final response.
+   * ky's timeout covers each attempt until the headers come; the body then gets a timer of its own,
+   * so a body that trickles cannot hold the call forever.
    */
   async #exchange(exchange: Exchange): Promise<{ response: Response; text: string }> {
     const { operation, options } = exchange;
     const { signal } = options;
     if (signal?.aborted) throw new AbortError(`${operation}: aborted`, { cause: signal.reason });
-    const controller = new AbortController();
-    const forwardAbort = (): void => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', forwardAbort, { once: true });
-    const context: { -readonly [K in keyof FailureContext]: FailureContext[K] } = {
-      operation,
-      signal,
-      timeoutMs: this.#timeoutMs,
-      bodyTimedOut: false,
-    };
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    const context: { -readonly [K in keyof FailureContext]: FailureContext[K] } = { operation, signal, timeoutMs: this.#timeoutMs };
     try {
       let response: Response;
-      try {
-        response = await this.#ky.post(exchange.path, {
-          ...(exchange.json === undefined ? {} : { json: exchange.json }),
-          headers: withAuth(options.headers, exchange.auth),
-          signal: controller.signal,
-          retry: exchange.retry,
-        });
-      } catch (error) {
-        if (!isHTTPError(error)) throw error;
-        response = error.response;
+      for (let attempt = 1; ; attempt += 1) {
+        let outcome: AttemptOutcome;
+        try {
+          outcome = {
+            response: await this.#ky.post(exchange.path, {
+              ...(exchange.json === undefined ? {} : { json: exchange.json }),
+              headers: withAuth(options.headers, exchange.auth),
+              ...(signal === undefined ? {} : { signal }),
+            }),
+          };
+        } catch (error) {
+          outcome = { error };
+        }
+        const delayMs = signal?.aborted ? undefined : retryDelayMs(exchange.retry, attempt, outcome, Date.now());
+        if (delayMs === undefined) {
+          if ('error' in outcome) throw outcome.error;
+          response = outcome.response;
+          break;
+        }
+        if ('response' in outcome) outcome.response.body?.cancel().catch(() => undefined);
+        await sleep(delayMs, signal, operation);
       }
       context.status = response.status;
-      if (this.#timeoutMs !== false) {
-        timer = setTimeout(() => {
-          context.bodyTimedOut = true;
-          controller.abort();
-        }, this.#timeoutMs);
-      }
       try {
-        return { response, text: await readText(response, controller.signal) };
+        return { response, text: await readText(response, this.#timeoutMs, signal) };
       } catch (error) {
         // An error status speaks for itself even when its body cannot be read.
         if (response.ok || signal?.aborted) throw error;
@@ -269,16 +266,15 @@ export class AuthApi {
       }
     } catch (error) {
       throw toSdkFailure(error, context);
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', forwardAbort);
     }
   }
 }
 
+/** The call's headers with the SDK's own on top (a plain object in the common case: no Headers to build). */
 function withAuth(callHeaders: HeadersInit | undefined, auth: Readonly<Record<string, string>>): HeadersInit {
-  if (callHeaders === undefined) return auth;
+  if (callHeaders === undefined) return { accept: 'application/json', ...auth };
   const headers = new Headers(callHeaders);
+  headers.set('accept', 'application/json');
   for (const [name, value] of Object.entries(auth)) headers.set(name, value);
   return headers;
 }

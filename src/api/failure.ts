@@ -4,7 +4,7 @@ import { AuthSdkError } from '../errors/AuthSdkError.js';
 import { NetworkError } from '../errors/NetworkError.js';
 import { ResponseValidationError } from '../errors/ResponseValidationError.js';
 import { TimeoutError } from '../errors/TimeoutError.js';
-import { BodyTooLargeError } from './body.js';
+import { BodyReadError } from './body.js';
 
 /** What a failed call was doing when it failed, to name the error right. */
 export interface FailureContext {
@@ -13,8 +13,6 @@ export interface FailureContext {
   readonly signal: AbortSignal | undefined;
   /** The timeout in force, in ms. */
   readonly timeoutMs: number | false;
-  /** Whether the SDK's own body-read timer fired. */
-  readonly bodyTimedOut: boolean;
   /** The status of the response whose body was being read, if any. */
   readonly status?: number | undefined;
 }
@@ -33,8 +31,9 @@ export function toSdkFailure(error: unknown, context: FailureContext): AuthSdkEr
   const { operation } = context;
   if (context.signal?.aborted) return new AbortError(`${operation}: aborted`, { cause: context.signal.reason });
   if (error instanceof AuthSdkError) return error;
-  if (context.bodyTimedOut || isTimeoutError(error)) return new TimeoutError(operation, context.timeoutMs || 0);
-  if (error instanceof BodyTooLargeError) {
+  if (isTimeoutError(error) || (error instanceof BodyReadError && error.reason === 'timeout'))
+    return new TimeoutError(operation, context.timeoutMs || 0);
+  if (error instanceof BodyReadError && error.reason === 'too-large') {
     return new ResponseValidationError(operation, context.status ?? 0, [{ path: [], message: error.message }]);
   }
   const code = systemCode(error);

@@ -1,4 +1,4 @@
-import { isHTTPError, isTimeoutError, type RetryOptions } from 'ky';
+import { AbortError } from '../errors/AbortError.js';
 import type { RetryPolicy } from './options.js';
 
 /** Defaults of the issue operations: only 429, where the server did nothing. */
@@ -19,6 +19,11 @@ export const REVOKE_RETRY: Required<RetryPolicy> = {
   backoffLimitMs: 10_000,
 };
 
+/** A policy with every field set; `false` becomes no retries. */
+export function resolveRetryPolicy(policy: RetryPolicy | false | undefined, defaults: Required<RetryPolicy>): Required<RetryPolicy> {
+  return policy === false ? { ...defaults, limit: 0 } : { ...defaults, ...policy };
+}
+
 /**
  * Seconds to wait from a `Retry-After` value: delay-seconds or an HTTP date (counted from `nowMs`).
  * Undefined when absent or unreadable.
@@ -33,34 +38,39 @@ export function parseRetryAfterSeconds(value: string | null, nowMs: number): num
   return Math.max(0, Math.ceil((dateMs - nowMs) / 1000));
 }
 
-function isAbort(error: Error): boolean {
-  return error.name === 'AbortError';
+/** What one attempt ended with: a response (any status), or what was thrown (network error, timeout). */
+export type AttemptOutcome = { readonly response: Response } | { readonly error: unknown };
+
+/**
+ * How long to wait before attempt `attempt + 1`, or undefined for no retry: past the limit, a status
+ * the policy does not retry, a thrown error when network errors are not retried, an abort, or a
+ * `Retry-After` beyond the cap (not obeyed blindly: the caller gets the error and its retryAfter).
+ * Without `Retry-After` the backoff doubles from 300 ms, up to `backoffLimitMs`.
+ */
+export function retryDelayMs(policy: Required<RetryPolicy>, attempt: number, outcome: AttemptOutcome, nowMs: number): number | undefined {
+  if (attempt > policy.limit) return undefined;
+  if ('error' in outcome) {
+    const aborted = outcome.error instanceof Error && outcome.error.name === 'AbortError';
+    if (aborted || !policy.networkErrors) return undefined;
+  } else {
+    if (!policy.statusCodes.includes(outcome.response.status)) return undefined;
+    const afterSeconds = parseRetryAfterSeconds(outcome.response.headers.get('retry-after'), nowMs);
+    if (afterSeconds !== undefined) return afterSeconds * 1000 > policy.maxRetryAfterMs ? undefined : afterSeconds * 1000;
+  }
+  return Math.min(policy.backoffLimitMs, 300 * 2 ** (attempt - 1));
 }
 
-/** Translates a policy into ky's retry options (`false`: no retries). */
-export function toKyRetry(policy: RetryPolicy | false | undefined, defaults: Required<RetryPolicy>): RetryOptions {
-  if (policy === false) return { limit: 0 };
-  const merged = { ...defaults, ...policy };
-  return {
-    limit: merged.limit,
-    methods: ['post'],
-    statusCodes: [...merged.statusCodes],
-    // Retry-After is honoured for every retried status, up to the cap below.
-    afterStatusCodes: [...merged.statusCodes],
-    maxRetryAfter: merged.maxRetryAfterMs,
-    backoffLimit: merged.backoffLimitMs,
-    retryOnTimeout: merged.networkErrors,
-    shouldRetry: ({ error }) => {
-      if (isHTTPError(error)) {
-        const afterSeconds = parseRetryAfterSeconds(error.response.headers.get('retry-after'), Date.now());
-        // A server asking for a longer wait than the cap is not obeyed blindly: fail now, with retryAfter.
-        if (afterSeconds !== undefined && afterSeconds * 1000 > merged.maxRetryAfterMs) return false;
-        return undefined;
-      }
-      if (isTimeoutError(error)) return undefined;
-      if (isAbort(error)) return false;
-      // Anything else never reached the server's answer: a network error.
-      return merged.networkErrors;
-    },
-  };
+/** Waits `ms`, or rejects with AbortError as soon as `signal` fires. */
+export function sleep(ms: number, signal: AbortSignal | undefined, operation: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new AbortError(`${operation}: aborted`, { cause: signal?.reason }));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

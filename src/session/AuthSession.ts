@@ -177,7 +177,7 @@ export class AuthSession {
 
   /** For session.fetch: the current token, or after a 401 a fresh one unless another caller already got it. */
   #tokenFor(refused: string | undefined, signal: AbortSignal | undefined): Promise<string> {
-    if (refused === undefined) return this.getAccessToken(signal === undefined ? {} : { signal });
+    if (refused === undefined) return signal === undefined ? this.getAccessToken() : this.getAccessToken({ signal });
     const current = this.#short;
     if (current !== undefined && current.token !== refused && isUsable(current, this.#now())) return Promise.resolve(current.token);
     return this.getAccessToken(signal === undefined ? { forceRefresh: true } : { forceRefresh: true, signal });

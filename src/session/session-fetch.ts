@@ -3,6 +3,23 @@ export type TokenGetter = (refused: string | undefined, signal: AbortSignal | nu
 
 const bearer = (token: string) => `Bearer ${token}`;
 
+/**
+ * The caller's headers with our Authorization in place of any of theirs (of any case). A plain object
+ * stays a plain object, the cheap case for fetch; a Headers or an array of pairs becomes a Headers.
+ */
+function withBearer(headers: HeadersInit | undefined, token: string): HeadersInit {
+  if (headers === undefined) return { authorization: bearer(token) };
+  if (headers instanceof Headers || Array.isArray(headers)) {
+    const copy = new Headers(headers);
+    copy.set('authorization', bearer(token));
+    return copy;
+  }
+  const copy: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (name.toLowerCase() !== 'authorization') copy[name] = value;
+  copy.authorization = bearer(token);
+  return copy;
+}
+
 function isRequest(input: RequestInfo | URL): input is Request {
   return typeof input === 'object' && 'headers' in input && 'clone' in input;
 }
@@ -37,14 +54,14 @@ export function createSessionFetch(getToken: TokenGetter, getFetch: () => typeof
     const token = await getToken(undefined, init?.signal);
     let body = init?.body;
     if (body instanceof ReadableStream) body = await new Response(body).arrayBuffer();
-    const headers = new Headers(init?.headers);
-    headers.set('authorization', bearer(token));
-    const sendInit: RequestInit = body === undefined ? { ...init, headers } : { ...init, headers, body };
-    const response = await doFetch(input, sendInit);
+    const send = (bearerToken: string): Promise<Response> => {
+      const headers = withBearer(init?.headers, bearerToken);
+      return doFetch(input, body === undefined ? { ...init, headers } : { ...init, headers, body });
+    };
+    const response = await send(token);
     if (response.status !== 401) return response;
     const next = await getToken(token, init?.signal);
     discard(response);
-    headers.set('authorization', bearer(next));
-    return doFetch(input, sendInit);
+    return send(next);
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { codeForStatus } from '../../src/api/http-error.js';
 import { maskSecrets, maskSecretsDeep } from '../../src/api/redact.js';
-import { parseRetryAfterSeconds } from '../../src/api/retry.js';
+import { ISSUE_RETRY, parseRetryAfterSeconds, REVOKE_RETRY, resolveRetryPolicy, retryDelayMs } from '../../src/api/retry.js';
 
 describe('parseRetryAfterSeconds', () => {
   const now = Date.parse('2026-01-01T00:00:00Z');
@@ -44,5 +44,34 @@ describe('codeForStatus', () => {
     [451, 'http_451'],
   ])('%i → %s', (status, code) => {
     expect(codeForStatus(status)).toBe(code);
+  });
+});
+
+describe('retryDelayMs', () => {
+  const NOW = Date.parse('2026-01-01T00:00:00Z');
+  const answer = (status: number, retryAfter?: string) => ({
+    response: new Response(null, { status, ...(retryAfter === undefined ? {} : { headers: { 'retry-after': retryAfter } }) }),
+  });
+
+  it('backs off 300 ms, then 600 ms, then stops at the limit', () => {
+    expect([1, 2, 3].map((attempt) => retryDelayMs(REVOKE_RETRY, attempt, answer(503), NOW))).toEqual([300, 600, undefined]);
+  });
+
+  it('honours Retry-After up to the cap, and refuses to wait longer', () => {
+    expect(retryDelayMs(ISSUE_RETRY, 1, answer(429, '7'), NOW)).toBe(7000);
+    expect(retryDelayMs(ISSUE_RETRY, 1, answer(429, '3600'), NOW)).toBeUndefined();
+  });
+
+  it('retries only the statuses and errors its policy names', () => {
+    expect(retryDelayMs(ISSUE_RETRY, 1, answer(503), NOW)).toBeUndefined();
+    expect(retryDelayMs(ISSUE_RETRY, 1, { error: new TypeError('fetch failed') }, NOW)).toBeUndefined();
+    expect(retryDelayMs(REVOKE_RETRY, 1, { error: new TypeError('fetch failed') }, NOW)).toBe(300);
+    expect(retryDelayMs(REVOKE_RETRY, 1, { error: new DOMException('aborted', 'AbortError') }, NOW)).toBeUndefined();
+    expect(retryDelayMs(REVOKE_RETRY, 1, answer(404), NOW)).toBeUndefined();
+  });
+
+  it('caps the backoff and turns off with false', () => {
+    expect(retryDelayMs(resolveRetryPolicy({ limit: 10, backoffLimitMs: 1000 }, REVOKE_RETRY), 6, answer(500), NOW)).toBe(1000);
+    expect(retryDelayMs(resolveRetryPolicy(false, REVOKE_RETRY), 1, answer(500), NOW)).toBeUndefined();
   });
 });
