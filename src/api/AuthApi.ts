@@ -87,6 +87,9 @@ export class AuthApi {
       timeout: this.#timeoutMs,
       retry: 0,
       throwHttpErrors: false,
+      // Never follow a redirect: a 307/308 would carry the secret in the body, and the token in the
+      // header, to wherever the Location points. A 3xx is an AuthApiError instead.
+      redirect: 'manual',
       ...(options.headers === undefined ? {} : { headers: options.headers }),
       ...(options.hooks === undefined ? {} : { hooks: toKyHooks(options.hooks) }),
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),

@@ -21,8 +21,12 @@ const CODE_BY_STATUS: Readonly<Record<number, string>> = {
   504: 'gateway_timeout',
 };
 
-/** The error code a status stands for when the body gives none, e.g. 429 → `rate_limited`. */
+/**
+ * The error code a status stands for when the body gives none, e.g. 429 → `rate_limited`; a redirect
+ * (3xx, or 0 for a browser's opaque redirect) → `unexpected_redirect`.
+ */
 export function codeForStatus(status: number): string {
+  if (status === 0 || (status >= 300 && status < 400)) return 'unexpected_redirect';
   return CODE_BY_STATUS[status] ?? (status >= 500 ? 'server_error' : `http_${status}`);
 }
 
