@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuthApi } from '../../src/index.js';
+import { AuthApi, type LongTokenRequest } from '../../src/index.js';
 
 // A contract check against a server no one here wrote: Stoplight Prism mocks openapi.yaml and
 // validates every request against it (--errors: a request off the contract is an error answer).
@@ -64,7 +64,7 @@ const credentials = { grant_type: 'client_credentials', client_id: 'c2m_abc123' 
 describe('every SDK operation against Prism, validating requests against openapi.yaml', () => {
   it('accepts a long-token request for each mechanism', async () => {
     const api = new AuthApi({ baseUrl });
-    const bodies = [
+    const bodies: LongTokenRequest[] = [
       { ...credentials, client_secret: 'supersecret123', scopes: ['jobs:submit', 'templates:read'], ttl_seconds: 7_776_000 },
       { ...credentials, otp_code: '123456', scopes: ['jobs:*'], ttl_seconds: 2_592_000 },
       {
@@ -73,7 +73,7 @@ describe('every SDK operation against Prism, validating requests against openapi
         assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
         assertion: 'eyJhbGciOiJSUzI1NiIs.e30.c2ln',
       },
-    ] as const;
+    ];
     for (const body of bodies)
       await expect(api.issueLongTermToken(body)).resolves.toMatchObject({ token_type: 'Bearer', token_id: 'tok_lt_b8e0aa' });
     await expect(api.issueLongTermToken(credentials, { shortToken: 'eyJhbGciOiJIUzI1NiIs.e30.c2ln' })).resolves.toMatchObject({
