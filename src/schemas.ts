@@ -5,7 +5,9 @@ import * as z from 'zod/mini';
 // bytes in every browser bundle.
 
 const nonEmpty = z.string().check(z.minLength(1));
-const scopeList = z.array(nonEmpty);
+// Requests get sanity limits far above any real value, so a runaway string is refused before sending.
+const text = (maxLength: number) => z.string().check(z.minLength(1), z.maxLength(maxLength));
+const requestScopes = z.array(text(256)).check(z.maxLength(100));
 const integerIn = (min: number, max: number, message: string) =>
   z.number().check(z.refine((value) => Number.isInteger(value) && value >= min && value <= max, message));
 // RFC 3339 date-time (what OpenAPI's format: date-time means), with a real calendar date behind it.
@@ -17,19 +19,19 @@ const dateTime = z
 /** Run-time schema of {@link LongTokenRequest}: strict, the contract's bounds. */
 export const longTokenRequestSchema = z.strictObject({
   grant_type: z.literal(['client_credentials', 'assertion']),
-  client_id: nonEmpty,
-  client_secret: z.exactOptional(nonEmpty),
-  otp_code: z.exactOptional(nonEmpty),
-  assertion_type: z.exactOptional(nonEmpty),
-  assertion: z.exactOptional(nonEmpty),
-  scopes: z.exactOptional(scopeList),
+  client_id: text(256),
+  client_secret: z.exactOptional(text(4096)),
+  otp_code: z.exactOptional(text(64)),
+  assertion_type: z.exactOptional(text(512)),
+  assertion: z.exactOptional(text(16_384)),
+  scopes: z.exactOptional(requestScopes),
   ttl_seconds: z.exactOptional(integerIn(3600, 7_776_000, 'must be a whole number of seconds from 3600 to 7776000')),
 });
 
 /** Run-time schema of {@link ShortTokenRequest}: strict. */
 export const shortTokenRequestSchema = z.strictObject({
-  long_token: z.exactOptional(nonEmpty),
-  scopes: z.exactOptional(scopeList),
+  long_token: z.exactOptional(text(16_384)),
+  scopes: z.exactOptional(requestScopes),
 });
 
 const tokenResponseShape = {

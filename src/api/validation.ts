@@ -12,6 +12,8 @@ function describe(issue: ZodIssue): string {
       return `expected ${issue.expected}`;
     case 'too_small':
       return 'must not be empty';
+    case 'too_big':
+      return `must have at most ${issue.maximum} ${issue.origin === 'array' ? 'items' : 'characters'}`;
     case 'invalid_value':
       return `must be ${issue.values.map((value) => JSON.stringify(value)).join(' or ')}`;
     case 'unrecognized_keys':

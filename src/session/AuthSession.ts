@@ -6,11 +6,11 @@ import { RequestValidationError } from '../errors/RequestValidationError.js';
 import { SessionClosedError } from '../errors/SessionClosedError.js';
 import { SessionExpiredError } from '../errors/SessionExpiredError.js';
 import type { LongTokenRequest, ShortTokenResponse } from '../types.js';
-import { type AuthSessionEventName, type AuthSessionListener, Emitter, iso } from './events.js';
+import { AUTH_SESSION_EVENTS, type AuthSessionEventName, type AuthSessionListener, Emitter, iso } from './events.js';
 import { type HeldToken, heldFromResponse, inRotationWindow, isUsable, refreshAtMs } from './expiry.js';
 import type { AuthSessionOptions, GetAccessTokenOptions } from './options.js';
 import { SessionStore } from './SessionStore.js';
-import { checkSessionOptions, givenLongToken, storeKeyFor } from './session-config.js';
+import { checkGetAccessTokenOptions, checkSessionOptions, givenLongToken, storeKeyFor } from './session-config.js';
 import { createSessionFetch } from './session-fetch.js';
 import { SingleFlight, untilAborted } from './single-flight.js';
 import { MemoryTokenStore } from './TokenStore.js';
@@ -94,19 +94,21 @@ export class AuthSession {
    * token is gone and no credentials can replace it, {@link AbortError} when this caller's signal
    * fires, and the AuthApi's errors when a refresh fails and no valid token is left.
    */
-  async getAccessToken(options: GetAccessTokenOptions = {}): Promise<string> {
+  async getAccessToken(options?: GetAccessTokenOptions): Promise<string> {
     if (this.#closed) throw new SessionClosedError();
+    if (options !== undefined) checkGetAccessTokenOptions(options);
+    const force = options?.forceRefresh === true;
     const short = this.#short;
-    if (short !== undefined && options.forceRefresh !== true && this.#now() < this.#shortRefreshAtMs) return short.token;
+    if (short !== undefined && !force && this.#now() < this.#shortRefreshAtMs) return short.token;
     try {
-      const held = await untilAborted(this.#refreshShort(options.forceRefresh === true), options.signal, 'getAccessToken');
+      const held = await untilAborted(this.#refreshShort(force), options?.signal, 'getAccessToken');
       return held.token;
     } catch (error) {
       if (this.#closed) throw new SessionClosedError();
       if (error instanceof AbortError) throw error;
       // Refresh ahead failed, but the current token is still good: serve it, the next call tries again.
       const current = this.#short;
-      if (options.forceRefresh !== true && current !== undefined && isUsable(current, this.#now())) return current.token;
+      if (!force && current !== undefined && isUsable(current, this.#now())) return current.token;
       throw error;
     }
   }
@@ -122,6 +124,9 @@ export class AuthSession {
    * never tokens or credentials.
    */
   on<K extends AuthSessionEventName>(name: K, listener: AuthSessionListener<K>): () => void {
+    if (!(AUTH_SESSION_EVENTS as readonly string[]).includes(name))
+      throw new TypeError(`AuthSession.on: unknown event ${JSON.stringify(String(name))}`);
+    if (typeof listener !== 'function') throw new TypeError('AuthSession.on: the listener must be a function');
     return this.#events.on(name, listener);
   }
 

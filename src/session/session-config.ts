@@ -1,6 +1,8 @@
 import { AuthApi } from '../api/AuthApi.js';
+import { isAbortSignal } from '../api/validation.js';
+import { RequestValidationError, type ValidationIssue } from '../errors/RequestValidationError.js';
 import type { HeldToken } from './expiry.js';
-import type { AuthSessionOptions, GivenLongToken } from './options.js';
+import type { AuthSessionOptions, GetAccessTokenOptions, GivenLongToken } from './options.js';
 
 type Check = (value: unknown) => boolean;
 
@@ -76,4 +78,17 @@ export function storeKeyFor(baseUrl: string, options: AuthSessionOptions): strin
   const credentials = options.credentials;
   const clientId = options.clientId ?? (typeof credentials === 'object' ? credentials.client_id : undefined) ?? 'default';
   return `c2m-auth:${baseUrl.replace(/\/+$/, '')}:${clientId}`;
+}
+
+/** Checks getAccessToken's options; nothing is sent when they are wrong. */
+export function checkGetAccessTokenOptions(options: unknown): asserts options is GetAccessTokenOptions {
+  const issues: ValidationIssue[] = [];
+  if (!isObject(options)) issues.push({ path: ['options'], message: 'expected an object' });
+  else {
+    const { forceRefresh, signal } = options as Record<string, unknown>;
+    if (forceRefresh !== undefined && typeof forceRefresh !== 'boolean')
+      issues.push({ path: ['options', 'forceRefresh'], message: 'expected boolean' });
+    if (signal !== undefined && !isAbortSignal(signal)) issues.push({ path: ['options', 'signal'], message: 'expected an AbortSignal' });
+  }
+  if (issues.length > 0) throw new RequestValidationError('getAccessToken', issues);
 }
