@@ -1,0 +1,93 @@
+// The soak, in a process of its own (run by soak.test.ts): a session under a 10% fault rate with 1 s
+// tokens, hammered by many concurrent loops for a bounded time; prints one JSON summary and must
+// then exit by itself.
+import { getResponse } from 'msw';
+import { AuthApi, AuthSdkError, AuthSession } from '../../src/index.js';
+import { createAuthHandlers } from '../../src/testing/index.js';
+
+const durationMs = Number(process.argv[2] ?? 20_000);
+const loops = 40;
+const baseUrl = 'https://soak.test/v1';
+let unhandled = 0;
+process.on('unhandledRejection', () => {
+  unhandled += 1;
+});
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const heapMb = (): number => {
+  gc?.();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+};
+const resources = (): string => process.getActiveResourcesInfo().sort().join(',');
+const baselineResources = resources();
+
+const mock = createAuthHandlers({ baseUrl, shortTokenTtlSeconds: 1 });
+const injected = { auth: 0, jobs: 0 };
+// 10% of all requests fail. Auth calls: half a 503, half a network error. API calls: a 503, which
+// session.fetch hands back as it is (a response, not an SDK failure).
+const faultyFetch: typeof fetch = async (input, init) => {
+  const request = new Request(input, init);
+  if (Math.random() < 0.1) {
+    if (!request.url.includes('/auth/tokens/')) {
+      injected.jobs += 1;
+      return Response.json({ code: 'server_error', message: 'injected' }, { status: 503 });
+    }
+    injected.auth += 1;
+    if (Math.random() < 0.5) throw new TypeError('fetch failed');
+    return Response.json({ code: 'server_error', message: 'injected' }, { status: 503 });
+  }
+  return (await getResponse(mock.handlers, request)) ?? new Response(null, { status: 404 });
+};
+
+const baselineHeapMb = heapMb();
+const session = new AuthSession({
+  api: new AuthApi({ baseUrl, fetch: faultyFetch, retry: { revoke: { backoffLimitMs: 0 } } }),
+  fetch: faultyFetch,
+  credentials: { grant_type: 'client_credentials', client_id: 'c2m_abc123', client_secret: 'supersecret123' },
+});
+
+const counts = { calls: 0, tokens: 0, fetches: 0, typedFailures: 0, untypedFailures: 0, jobs401: 0 };
+const deadline = Date.now() + durationMs;
+const started = Date.now();
+await Promise.all(
+  Array.from({ length: loops }, async () => {
+    while (Date.now() < deadline) {
+      try {
+        counts.calls += 1;
+        await session.getAccessToken();
+        counts.tokens += 1;
+        counts.calls += 1;
+        const response = await session.fetch(`${baseUrl}/jobs`);
+        counts.fetches += 1;
+        if (response.status === 401) counts.jobs401 += 1;
+        await response.body?.cancel();
+      } catch (error) {
+        if (error instanceof AuthSdkError) counts.typedFailures += 1;
+        else counts.untypedFailures += 1;
+      }
+      // Yield to the timers queue now and then, as a real app would between requests.
+      if (counts.calls % 200 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  }),
+);
+const elapsedS = (Date.now() - started) / 1000;
+session.close();
+const successfulExchanges = mock.requests.filter((entry) => entry.operation === 'issueShortTermToken' && entry.status === 201).length;
+// Ideal: one exchange per (lifetime - refresh window) = 1 s - 0.5 s, plus the first.
+const idealExchanges = Math.floor(elapsedS / 0.5) + 1;
+const expiredUses = mock.expiredOrRevokedUses;
+// The mock keeps a log of every request; forget it, so what is left to measure is the SDK's.
+mock.reset();
+await new Promise((resolve) => setImmediate(resolve));
+console.log(
+  JSON.stringify({
+    ...counts,
+    injected,
+    unhandled,
+    expiredUses,
+    successfulExchanges,
+    idealExchanges,
+    heapGrowthMb: Math.round((heapMb() - baselineHeapMb) * 10) / 10,
+    resourcesBack: resources() === baselineResources,
+  }),
+);
