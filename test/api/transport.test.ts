@@ -39,6 +39,17 @@ const rateLimited = (retryAfter?: string) => () =>
     { status: 429, ...(retryAfter === undefined ? {} : { headers: { 'Retry-After': retryAfter } }) },
   );
 const issued = () => HttpResponse.json(shortTokenBody, { status: 201 });
+/** A 201 whose JSON body starts, then hangs for ever or fails mid-way. */
+const partialBody = (then: 'hang' | 'error'): Response =>
+  new HttpResponse(
+    new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"token_type":'));
+        if (then === 'error') controller.error(new Error('socket hang up'));
+      },
+    }),
+    { status: 201, headers: { 'content-type': 'application/json' } },
+  );
 /** A server that never answers. */
 const hangs = async (): Promise<Response> => {
   await delay('infinite');
@@ -175,18 +186,7 @@ describe('timeouts', () => {
   });
 
   it('fails with TimeoutError when the body trickles past the timeout', async () => {
-    onPost(
-      'auth/tokens/short',
-      () =>
-        new HttpResponse(
-          new ReadableStream({
-            start(controller) {
-              controller.enqueue(new TextEncoder().encode('{"token_type":'));
-            },
-          }),
-          { status: 201, headers: { 'content-type': 'application/json' } },
-        ),
-    );
+    onPost('auth/tokens/short', () => partialBody('hang'));
     const pending = new AuthApi({ baseUrl: BASE_URL, longToken: LONG_TOKEN, timeout: 5000 })
       .issueShortTermToken()
       .catch((caught: unknown) => caught);
@@ -262,19 +262,7 @@ describe('bodies', () => {
   });
 
   it('reports a body cut off mid-way as NetworkError', async () => {
-    onPost(
-      'auth/tokens/short',
-      () =>
-        new HttpResponse(
-          new ReadableStream({
-            start(controller) {
-              controller.enqueue(new TextEncoder().encode('{"token_type":'));
-              controller.error(new Error('socket hang up'));
-            },
-          }),
-          { status: 201, headers: { 'content-type': 'application/json' } },
-        ),
-    );
+    onPost('auth/tokens/short', () => partialBody('error'));
     await expect(api().issueShortTermToken()).rejects.toBeInstanceOf(NetworkError);
   });
 });
