@@ -1,4 +1,5 @@
 import type { Hooks } from 'ky';
+import { assertOptions, type Check, isFunction, isObject, type OptionCheck } from '../option-checks.js';
 import type { AuthApiHooks, AuthApiOptions } from './options.js';
 import { headerValueIssue } from './validation.js';
 
@@ -9,10 +10,6 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 // setTimeout's ceiling; ky throws a RangeError past it.
 const MAX_MS = 2_147_483_647;
 
-type Check = (value: unknown) => boolean;
-
-const isObject: Check = (value) => typeof value === 'object' && value !== null;
-const isFunction: Check = (value) => typeof value === 'function';
 const isMs = (value: unknown, min: number): boolean => typeof value === 'number' && value >= min && value <= MAX_MS;
 const isHeaderValue: Check = (value) => headerValueIssue(value, []) === undefined;
 const isTokenSource: Check = (value) => isFunction(value) || isHeaderValue(value);
@@ -44,7 +41,7 @@ function isRetryPolicy(policy: unknown): boolean {
   );
 }
 
-const CHECKS: readonly [keyof AuthApiOptions, Check, string][] = [
+const CHECKS: readonly OptionCheck<AuthApiOptions>[] = [
   ['baseUrl', isBaseUrl, 'must be an absolute http(s) URL without credentials, or a path starting with "/"'],
   ['clientId', isHeaderValue, 'must be a non-empty string of visible ASCII characters'],
   ['longToken', isTokenSource, 'must be a non-empty token string of visible ASCII characters, or a function returning one'],
@@ -70,11 +67,7 @@ const CHECKS: readonly [keyof AuthApiOptions, Check, string][] = [
 
 /** Checks the constructor's options, throwing a TypeError that names the misused one, never its value. */
 export function checkOptions(options: unknown): asserts options is AuthApiOptions {
-  if (!isObject(options)) throw new TypeError('AuthApi: options must be an object');
-  for (const [name, check, message] of CHECKS) {
-    const value = (options as Record<string, unknown>)[name];
-    if (value !== undefined && !check(value)) throw new TypeError(`AuthApi: option "${name}" ${message}`);
-  }
+  assertOptions<AuthApiOptions>('AuthApi', options, CHECKS);
 }
 
 /** Adapts the SDK's hooks to ky's, so ky's types stay out of the public API. */

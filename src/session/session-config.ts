@@ -1,13 +1,10 @@
 import { AuthApi } from '../api/AuthApi.js';
 import { isAbortSignal } from '../api/validation.js';
 import { RequestValidationError, type ValidationIssue } from '../errors/RequestValidationError.js';
+import { assertOptions, type Check, isFunction, isObject, type OptionCheck } from '../option-checks.js';
 import type { HeldToken } from './expiry.js';
 import type { AuthSessionOptions, GetAccessTokenOptions, GivenLongToken } from './options.js';
 
-type Check = (value: unknown) => boolean;
-
-const isObject: Check = (value) => typeof value === 'object' && value !== null;
-const isFunction: Check = (value) => typeof value === 'function';
 const isString: Check = (value) => typeof value === 'string' && value !== '';
 const isStringList: Check = (value) => Array.isArray(value) && value.every(isString);
 const isNumberIn =
@@ -26,7 +23,7 @@ const isStore: Check = (value) =>
   isObject(value) && ['get', 'set', 'delete'].every((name) => isFunction((value as Record<string, unknown>)[name]));
 
 // Built on use, so a bundle that never constructs a session drops all of it.
-const checks = (): readonly [keyof AuthSessionOptions, Check, string][] => [
+const checks = (): readonly OptionCheck<AuthSessionOptions>[] => [
   ['api', (value) => value instanceof AuthApi, 'must be an AuthApi'],
   ['baseUrl', isString, 'must be a non-empty string'],
   ['fetch', isFunction, 'must be a function'],
@@ -52,11 +49,7 @@ const checks = (): readonly [keyof AuthSessionOptions, Check, string][] => [
 
 /** Checks the session's options, throwing a TypeError that names the misused one, never its value. */
 export function checkSessionOptions(options: unknown): asserts options is AuthSessionOptions {
-  if (!isObject(options)) throw new TypeError('AuthSession: options must be an object');
-  for (const [name, check, message] of checks()) {
-    const value = (options as Record<string, unknown>)[name];
-    if (value !== undefined && !check(value)) throw new TypeError(`AuthSession: option "${name}" ${message}`);
-  }
+  assertOptions<AuthSessionOptions>('AuthSession', options, checks());
   const { api, baseUrl, credentials, longToken } = options as AuthSessionOptions;
   if (api !== undefined && baseUrl !== undefined) throw new TypeError('AuthSession: give "api" or "baseUrl", not both');
   if (credentials === undefined && longToken === undefined) throw new TypeError('AuthSession: give "credentials" or "longToken" (or both)');
