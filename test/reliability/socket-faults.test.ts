@@ -1,12 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AuthApi, AuthApiError, NetworkError, ResponseValidationError } from '../../src/index.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AuthApi, AuthApiError, NetworkError, ResponseValidationError, TimeoutError } from '../../src/index.js';
 
 // Faults from a real socket (not msw): a node:http server on 127.0.0.1 misbehaves on purpose. Retry
-// waits are set to 0 ms (backoffLimitMs) so nothing sleeps. (Timeouts, which need fake timers, are
-// covered through msw in test/api/transport.test.ts.)
+// waits are set to 0 ms (backoffLimitMs) and timeouts run on fake timers, so nothing sleeps.
 
 type Behaviour = (request: IncomingMessage, response: ServerResponse) => void;
 let behaviour: Behaviour = (_request, response) => response.writeHead(500).end();
@@ -47,7 +46,48 @@ afterEach(() => {
   requests = 0;
 });
 
-const api = () => new AuthApi({ baseUrl, longToken: LONG_TOKEN, retry: { issue: { backoffLimitMs: 0 }, revoke: { backoffLimitMs: 0 } } });
+const api = (timeoutMs = 10_000, url = baseUrl) =>
+  new AuthApi({
+    baseUrl: url,
+    longToken: LONG_TOKEN,
+    timeout: timeoutMs,
+    retry: { issue: { backoffLimitMs: 0 }, revoke: { backoffLimitMs: 0 } },
+  });
+
+/**
+ * A server of its own (a new origin, so no pooled keep-alive socket is reused under fake timers) that
+ * counts the requests that arrive.
+ */
+async function holdingServer(respond: Behaviour) {
+  let count = 0;
+  const holder = createServer((request, response) => {
+    count += 1;
+    request.resume();
+    respond(request, response);
+  });
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  return {
+    baseUrl: `http://127.0.0.1:${(holder.address() as AddressInfo).port}/v1`,
+    requests: () => count,
+    /**
+     * Resolves once `total` requests have arrived. Under fake timers the client's own small timers
+     * must run for a request to go out, so time is nudged 1 ms at a time (far below any timeout
+     * here), with a real turn of the event loop between nudges for the socket.
+     */
+    arrivals: async (total: number) => {
+      for (let nudge = 0; nudge < 500 && count < total; nudge += 1) {
+        await new Promise((resolve) => setImmediate(resolve));
+        await vi.advanceTimersByTimeAsync(1);
+      }
+      if (count < total) throw new Error(`${count} of ${total} requests arrived`);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        holder.closeAllConnections();
+        holder.close(() => resolve());
+      }),
+  };
+}
 const issueShort = (client = api()) => client.issueShortTermToken().catch((error: unknown) => record(error));
 const issueLong = (client = api()) =>
   client
@@ -91,6 +131,51 @@ describe('faults from a real socket', () => {
     };
     expect(await issueShort()).toBeInstanceOf(NetworkError);
     expect(requests).toBe(1);
+  });
+
+  it('headers that never come: TimeoutError; an issue call once, revoke retried on each timeout', async () => {
+    const hold = await holdingServer(() => undefined);
+    try {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const pending = issueShort(api(5000, hold.baseUrl));
+      await hold.arrivals(1);
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(await pending).toMatchObject({
+        name: 'TimeoutError',
+        timeoutMs: 5000,
+        message: 'issueShortTermToken: no response within 5000 ms',
+      });
+      expect(hold.requests()).toBe(1);
+      const revoking = revoke(api(5000, hold.baseUrl));
+      for (let attempt = 1; attempt <= 3; attempt += 1) {
+        await hold.arrivals(1 + attempt);
+        await vi.advanceTimersByTimeAsync(5000);
+      }
+      expect(await revoking).toBeInstanceOf(TimeoutError);
+      expect(hold.requests()).toBe(4);
+    } finally {
+      vi.useRealTimers();
+      await hold.close();
+    }
+  });
+
+  it('a body that trickles past the timeout: TimeoutError', async () => {
+    const hold = await holdingServer((_request, response) => {
+      response.writeHead(201, { 'content-type': 'application/json' });
+      response.write('{"token_type":');
+    });
+    try {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const pending = issueShort(api(2000, hold.baseUrl));
+      await hold.arrivals(1);
+      // The headers come at once; the body's own timer then runs out.
+      await vi.advanceTimersByTimeAsync(1000);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(await pending).toMatchObject({ name: 'TimeoutError', timeoutMs: 2000 });
+    } finally {
+      vi.useRealTimers();
+      await hold.close();
+    }
   });
 
   it.each([
