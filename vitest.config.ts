@@ -20,6 +20,7 @@ const node: TestProjectInlineConfiguration = {
     include: ['test/**/*.test.ts'],
     exclude: ['test/browser/**'],
     environment: 'node',
+    setupFiles: ['./test/support/secret-sweep.ts'],
     typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
   },
 };
