@@ -23,17 +23,17 @@ const baselineResources = resources();
 
 const mock = createAuthHandlers({ baseUrl, shortTokenTtlSeconds: 1 });
 const injected = { auth: 0, jobs: 0 };
-// 10% of all requests fail. Auth calls: half a 503, half a network error. API calls: a 503, which
-// session.fetch hands back as it is (a response, not an SDK failure).
+const seen = { auth: 0, jobs: 0 };
+// Every 10th request fails, counted apart for auth and API calls so both see exactly 10%. Auth calls
+// alternate a network error and a 503; API calls get a 503, which session.fetch hands back as it is
+// (a response, not an SDK failure).
 const faultyFetch: typeof fetch = async (input, init) => {
   const request = new Request(input, init);
-  if (Math.random() < 0.1) {
-    if (!request.url.includes('/auth/tokens/')) {
-      injected.jobs += 1;
-      return Response.json({ code: 'server_error', message: 'injected' }, { status: 503 });
-    }
-    injected.auth += 1;
-    if (Math.random() < 0.5) throw new TypeError('fetch failed');
+  const kind = request.url.includes('/auth/tokens/') ? 'auth' : 'jobs';
+  seen[kind] += 1;
+  if (seen[kind] % 10 === 0) {
+    injected[kind] += 1;
+    if (kind === 'auth' && injected.auth % 2 === 1) throw new TypeError('fetch failed');
     return Response.json({ code: 'server_error', message: 'injected' }, { status: 503 });
   }
   return (await getResponse(mock.handlers, request)) ?? new Response(null, { status: 404 });
