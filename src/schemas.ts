@@ -4,6 +4,9 @@ import * as z from 'zod/mini';
 // Only a few zod/mini types are used, with `refine` for the rules: every further schema type costs
 // bytes in every browser bundle.
 
+/** Longest token accepted, in characters: far above any real JWT, far below what breaks a header. */
+export const MAX_TOKEN_LENGTH = 16_384;
+
 const nonEmpty = z.string().check(z.minLength(1));
 // Requests get sanity limits far above any real value, so a runaway string is refused before sending.
 const text = (maxLength: number) => z.string().check(z.minLength(1), z.maxLength(maxLength));
@@ -23,14 +26,14 @@ export const longTokenRequestSchema = z.strictObject({
   client_secret: z.exactOptional(text(4096)),
   otp_code: z.exactOptional(text(64)),
   assertion_type: z.exactOptional(text(512)),
-  assertion: z.exactOptional(text(16_384)),
+  assertion: z.exactOptional(text(MAX_TOKEN_LENGTH)),
   scopes: z.exactOptional(requestScopes),
   ttl_seconds: z.exactOptional(integerIn(3600, 7_776_000, 'must be a whole number of seconds from 3600 to 7776000')),
 });
 
 /** Run-time schema of {@link ShortTokenRequest}: strict. */
 export const shortTokenRequestSchema = z.strictObject({
-  long_token: z.exactOptional(text(16_384)),
+  long_token: z.exactOptional(text(MAX_TOKEN_LENGTH)),
   scopes: z.exactOptional(requestScopes),
 });
 

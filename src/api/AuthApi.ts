@@ -233,7 +233,7 @@ export class AuthApi {
   async #exchange(exchange: Exchange): Promise<{ response: Response; text: string }> {
     const { operation, options } = exchange;
     const { signal } = options;
-    if (signal?.aborted) throw new AbortError(`${operation}: aborted`, { cause: signal.reason });
+    if (signal?.aborted) throw AbortError.from(operation, signal);
     const context: { -readonly [K in keyof FailureContext]: FailureContext[K] } = { operation, signal, timeoutMs: this.#timeoutMs };
     try {
       let response: Response;

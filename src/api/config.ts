@@ -7,10 +7,10 @@ import { headerValueIssue } from './validation.js';
 export const DEFAULT_BASE_URL = 'https://api.example.com/v1';
 /** Default per-attempt timeout, in ms. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
-// setTimeout's ceiling; ky throws a RangeError past it.
-const MAX_MS = 2_147_483_647;
+/** setTimeout's ceiling, in ms; ky throws a RangeError past it, and a longer delay fires at once. */
+export const MAX_TIMER_MS = 2_147_483_647;
 
-const isMs = (value: unknown, min: number): boolean => typeof value === 'number' && value >= min && value <= MAX_MS;
+const isMs = (value: unknown, min: number): boolean => typeof value === 'number' && value >= min && value <= MAX_TIMER_MS;
 const isHeaderValue: Check = (value) => headerValueIssue(value, []) === undefined;
 const isTokenSource: Check = (value) => isFunction(value) || isHeaderValue(value);
 const isFunctionList: Check = (value) => value === undefined || (Array.isArray(value) && value.every(isFunction));
@@ -47,7 +47,7 @@ const CHECKS: readonly OptionCheck<AuthApiOptions>[] = [
   ['longToken', isTokenSource, 'must be a non-empty token string of visible ASCII characters, or a function returning one'],
   ['shortToken', isTokenSource, 'must be a non-empty token string of visible ASCII characters, or a function returning one'],
   ['fetch', isFunction, 'must be a function'],
-  ['timeout', (value) => value === false || isMs(value, 1), `must be false or a number of milliseconds from 1 to ${MAX_MS}`],
+  ['timeout', (value) => value === false || isMs(value, 1), `must be false or a number of milliseconds from 1 to ${MAX_TIMER_MS}`],
   [
     'retry',
     (value) =>

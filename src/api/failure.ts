@@ -29,7 +29,7 @@ function systemCode(error: unknown): string | undefined {
  */
 export function toSdkFailure(error: unknown, context: FailureContext): AuthSdkError {
   const { operation } = context;
-  if (context.signal?.aborted) return new AbortError(`${operation}: aborted`, { cause: context.signal.reason });
+  if (context.signal?.aborted) return AbortError.from(operation, context.signal);
   if (error instanceof AuthSdkError) return error;
   if (isTimeoutError(error) || (error instanceof BodyReadError && error.reason === 'timeout'))
     return new TimeoutError(operation, context.timeoutMs || 0);

@@ -65,7 +65,7 @@ export function sleep(ms: number, signal: AbortSignal | undefined, operation: st
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(new AbortError(`${operation}: aborted`, { cause: signal?.reason }));
+      reject(AbortError.from(operation, signal));
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);

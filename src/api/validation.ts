@@ -1,6 +1,6 @@
 import type * as z from 'zod/mini';
 import type { ValidationIssue } from '../errors/RequestValidationError.js';
-import type { TokenSource } from './options.js';
+import { MAX_TOKEN_LENGTH } from '../schemas.js';
 
 type ZodIssue = z.core.$ZodIssue;
 
@@ -43,8 +43,6 @@ export function parseInto<T>(schema: z.ZodMiniType<T>, value: unknown, prefix: r
   return undefined;
 }
 
-/** Longest token accepted, in characters: far above any real JWT, far below what breaks a header. */
-export const MAX_TOKEN_LENGTH = 16_384;
 const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
 
 /** Checks a credential for a header: a non-empty string of visible ASCII; the message never shows it. */
@@ -54,11 +52,6 @@ export function headerValueIssue(value: unknown, path: readonly string[]): Valid
   if (value.length > MAX_TOKEN_LENGTH) return { path, message: `must be at most ${MAX_TOKEN_LENGTH} characters` };
   if (!VISIBLE_ASCII.test(value)) return { path, message: 'must hold visible ASCII characters only (no spaces or line breaks)' };
   return undefined;
-}
-
-/** Whether `value` can be a {@link TokenSource}. */
-export function isTokenSource(value: unknown): value is TokenSource {
-  return typeof value === 'string' || typeof value === 'function';
 }
 
 /** Whether `value` looks like an AbortSignal (duck-typed, so signals from other realms pass). */

@@ -6,4 +6,9 @@ import { AuthSdkError } from './AuthSdkError.js';
  */
 export class AbortError extends AuthSdkError {
   override name = 'AbortError' as const;
+
+  /** The error for `operation` stopped by `signal`: its reason becomes the cause. */
+  static from(operation: string, signal: AbortSignal | undefined): AbortError {
+    return new AbortError(`${operation}: aborted`, { cause: signal?.reason });
+  }
 }

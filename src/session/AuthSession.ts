@@ -1,4 +1,5 @@
 import { AuthApi } from '../api/AuthApi.js';
+import { MAX_TIMER_MS } from '../api/config.js';
 import { AbortError } from '../errors/AbortError.js';
 import { AuthApiError } from '../errors/AuthApiError.js';
 import { AuthSdkError } from '../errors/AuthSdkError.js';
@@ -44,6 +45,7 @@ export class AuthSession {
   readonly #options: AuthSessionOptions;
   readonly #store: SessionStore;
   readonly #now: () => number;
+  readonly #refreshWindowSeconds: number;
   readonly #events = new Emitter();
   readonly #shortFlight = new SingleFlight<HeldToken>();
   readonly #longFlight = new SingleFlight<HeldToken>();
@@ -77,6 +79,7 @@ export class AuthSession {
       this.#events,
     );
     this.#now = options.now ?? Date.now;
+    this.#refreshWindowSeconds = options.refreshWindowSeconds ?? 60;
     this.#given = givenLongToken(options.longToken);
     for (const [name, listener] of Object.entries(options.on ?? {})) {
       this.#events.on(name as AuthSessionEventName, listener as AuthSessionListener<AuthSessionEventName>);
@@ -209,7 +212,7 @@ export class AuthSession {
 
   #adoptShort(held: HeldToken): void {
     this.#short = held;
-    this.#shortRefreshAtMs = refreshAtMs(held, this.#options.refreshWindowSeconds ?? 60);
+    this.#shortRefreshAtMs = refreshAtMs(held, this.#refreshWindowSeconds);
   }
 
   /** With storeShortToken, on a cold start: the stored short token while it is outside its refresh window. */
@@ -218,7 +221,7 @@ export class AuthSession {
     const stored = await this.#store.read();
     this.#assertCurrent(generation);
     if (stored?.short === undefined || !isUsable(stored.long, this.#now())) return undefined;
-    if (this.#now() >= refreshAtMs(stored.short, this.#options.refreshWindowSeconds ?? 60)) return undefined;
+    if (this.#now() >= refreshAtMs(stored.short, this.#refreshWindowSeconds)) return undefined;
     this.#long ??= stored.long;
     this.#adoptShort(stored.short);
     this.#schedule();
@@ -375,7 +378,7 @@ export class AuthSession {
           () => this.#schedule(5_000),
         );
       },
-      Math.max(0, Math.min(delayMs, 2_147_483_647)),
+      Math.max(0, Math.min(delayMs, MAX_TIMER_MS)),
     );
     (timer as { unref?: () => void }).unref?.();
     this.#timer = timer;

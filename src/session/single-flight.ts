@@ -29,9 +29,9 @@ export class SingleFlight<T> {
  */
 export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, operation: string): Promise<T> {
   if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(new AbortError(`${operation}: aborted`, { cause: signal.reason }));
+  if (signal.aborted) return Promise.reject(AbortError.from(operation, signal));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortError(`${operation}: aborted`, { cause: signal.reason }));
+    const onAbort = () => reject(AbortError.from(operation, signal));
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
