@@ -14,7 +14,7 @@ import { SessionStore } from './SessionStore.js';
 import { checkGetAccessTokenOptions, checkSessionOptions, givenLongToken, storeKeyFor } from './session-config.js';
 import { createSessionFetch } from './session-fetch.js';
 import { SingleFlight, untilAborted } from './single-flight.js';
-import { MemoryTokenStore } from './TokenStore.js';
+import { MemoryTokenStore } from './MemoryTokenStore.js';
 
 const isUnauthorized = (error: unknown): boolean => error instanceof AuthApiError && error.status === 401;
 const isNotFound = (error: unknown): boolean => error instanceof AuthApiError && error.status === 404;

@@ -17,6 +17,12 @@ export interface StoredShortToken {
 export interface TokenRecord {
   /** Format version; records of another version are ignored. */
   readonly version: 1;
+  /**
+   * An opaque, unique value the writer gives each record it writes; {@link TokenStore.compareAndSet}
+   * compares it. Sessions always set it; a record written without one compares equal only to another
+   * record without one.
+   */
+  readonly revision?: string | undefined;
   /** The long-term token. */
   readonly longToken: string;
   /** When it expires, in ms since the epoch (counted from the local clock when it was issued). */
@@ -29,10 +35,27 @@ export interface TokenRecord {
   readonly shortToken?: StoredShortToken | undefined;
 }
 
+/** What a {@link TokenStore.subscribe} listener is told: the record under the key changed or is gone. */
+export interface TokenStoreChange {
+  /** The new record's revision; undefined when the record was deleted (or written without one). */
+  readonly revision: string | undefined;
+}
+
+/** Options of {@link TokenStore.lease}. */
+export interface LeaseOptions {
+  /** Stops waiting for the lease: the call rejects with the signal's reason and `task` never runs. */
+  readonly signal?: AbortSignal | undefined;
+}
+
 /**
  * Where an {@link AuthSession} keeps its long token between runs: memory (the default), a file
- * (`FileTokenStore` from `c2m-auth/node`), `localStorage`, a secret manager, a database row. Every
- * method may be sync or async. Sessions sharing a store (and key) share one long token.
+ * (`FileTokenStore` from `c2m-auth/node`), Redis (`RedisTokenStore` from `c2m-auth/redis`), a secret
+ * manager, a database row. Every method may be sync or async. Sessions sharing a store (and key)
+ * share one long token.
+ *
+ * A plain get/set/delete store works as it is. A store shared by several processes should also
+ * implement the three optional capabilities, which let sessions coordinate: one long token and one
+ * refresh for the whole fleet (see the README, "Running many processes").
  */
 export interface TokenStore {
   /** The record under `key`, or undefined. */
@@ -41,13 +64,35 @@ export interface TokenStore {
   set(key: string, record: TokenRecord): void | Promise<void>;
   /** Removes the record under `key`, if any. */
   delete(key: string): void | Promise<void>;
+  /**
+   * Atomically: if the record under `key` is still `expected` (the same `revision`; `undefined` means
+   * "no record"), replaces it with `next` (`undefined` deletes it) and returns true; else changes
+   * nothing and returns false.
+   */
+  compareAndSet?(key: string, expected: TokenRecord | undefined, next: TokenRecord | undefined): boolean | Promise<boolean>;
+  /**
+   * Runs `task` while this caller holds the lease on `key`: an exclusive, owned lock (a random owner
+   * value; only its owner extends or releases it) that expires `ttlMs` after it was last extended, so
+   * a holder that dies frees it. Waits while another holder has it (until `options.signal` fires). The
+   * lease is extended while `task` runs and released when it settles; `signal` is aborted if the lease
+   * is lost (expired or taken over). Rejects, without running `task`, when the lease cannot be asked
+   * for (the store is down).
+   */
+  lease?<T>(key: string, ttlMs: number, task: (signal: AbortSignal) => Promise<T>, options?: LeaseOptions): Promise<T>;
+  /**
+   * Calls `listener` when the record under `key` is changed or deleted, by this process or another;
+   * returns a function that stops listening. Listeners compare revisions to tell their own writes.
+   */
+  subscribe?(key: string, listener: (change: TokenStoreChange) => void): () => void;
 }
+
+const isOptionalNumber = (field: unknown) => field === undefined || (typeof field === 'number' && Number.isFinite(field));
+const isOptionalString = (field: unknown) => field === undefined || typeof field === 'string';
 
 /** Checks that a value read back from a store is a record of this version (a corrupt one reads as none). */
 export function isTokenRecord(value: unknown): value is TokenRecord {
   if (typeof value !== 'object' || value === null) return false;
   const record = value as Record<string, unknown>;
-  const optionalNumber = (field: unknown) => field === undefined || (typeof field === 'number' && Number.isFinite(field));
   const short = record.shortToken as Record<string, unknown> | undefined;
   const shortOk =
     short === undefined ||
@@ -56,35 +101,23 @@ export function isTokenRecord(value: unknown): value is TokenRecord {
       typeof short.token === 'string' &&
       short.token !== '' &&
       typeof short.expiresAtMs === 'number' &&
-      optionalNumber(short.issuedAtMs) &&
-      (short.tokenId === undefined || typeof short.tokenId === 'string'));
+      Number.isFinite(short.expiresAtMs) &&
+      isOptionalNumber(short.issuedAtMs) &&
+      isOptionalString(short.tokenId));
   return (
     shortOk &&
     record.version === 1 &&
     typeof record.longToken === 'string' &&
     record.longToken !== '' &&
-    optionalNumber(record.expiresAtMs) &&
-    optionalNumber(record.issuedAtMs) &&
-    (record.tokenId === undefined || typeof record.tokenId === 'string')
+    isOptionalString(record.revision) &&
+    isOptionalNumber(record.expiresAtMs) &&
+    isOptionalNumber(record.issuedAtMs) &&
+    isOptionalString(record.tokenId)
   );
 }
 
-/** The default store: a Map in memory, shared by the sessions given the same instance. */
-export class MemoryTokenStore implements TokenStore {
-  readonly #records = new Map<string, TokenRecord>();
-
-  /** {@inheritDoc TokenStore.get} */
-  get(key: string): TokenRecord | undefined {
-    return this.#records.get(key);
-  }
-
-  /** {@inheritDoc TokenStore.set} */
-  set(key: string, record: TokenRecord): void {
-    this.#records.set(key, record);
-  }
-
-  /** {@inheritDoc TokenStore.delete} */
-  delete(key: string): void {
-    this.#records.delete(key);
-  }
+/** Whether the stored record (or its absence) is the one a compare-and-set expects. */
+export function isExpectedRecord(stored: TokenRecord | undefined, expected: TokenRecord | undefined): boolean {
+  if (stored === undefined || expected === undefined) return stored === expected;
+  return stored.revision === expected.revision;
 }

@@ -1,0 +1,102 @@
+import { isExpectedRecord, type LeaseOptions, type TokenRecord, type TokenStore, type TokenStoreChange } from './TokenStore.js';
+
+type Listener = (change: TokenStoreChange) => void;
+
+/** `promise`, or a rejection with the signal's reason as soon as it fires. */
+function untilSignal(promise: Promise<unknown>, signal: AbortSignal | undefined): Promise<unknown> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * The default store: a Map in memory, shared by the sessions given the same instance. It implements
+ * the coordination capabilities in-process (compare-and-set, a lease per key that queues its waiters,
+ * change notifications), so sessions sharing one instance refresh once between them.
+ */
+export class MemoryTokenStore implements TokenStore {
+  readonly #records = new Map<string, TokenRecord>();
+  readonly #leases = new Map<string, Promise<unknown>>();
+  readonly #listeners = new Map<string, Set<Listener>>();
+
+  /** {@inheritDoc TokenStore.get} */
+  get(key: string): TokenRecord | undefined {
+    return this.#records.get(key);
+  }
+
+  /** {@inheritDoc TokenStore.set} */
+  set(key: string, record: TokenRecord): void {
+    this.#records.set(key, record);
+    this.#notify(key, record);
+  }
+
+  /** {@inheritDoc TokenStore.delete} */
+  delete(key: string): void {
+    if (this.#records.delete(key)) this.#notify(key, undefined);
+  }
+
+  /** {@inheritDoc TokenStore.compareAndSet} */
+  compareAndSet(key: string, expected: TokenRecord | undefined, next: TokenRecord | undefined): boolean {
+    if (!isExpectedRecord(this.#records.get(key), expected)) return false;
+    if (next === undefined) this.delete(key);
+    else this.set(key, next);
+    return true;
+  }
+
+  /**
+   * {@inheritDoc TokenStore.lease}
+   * In one process a holder cannot die while its task runs, so the lease is held until the task
+   * settles and `signal` never fires; waiters are served in order.
+   */
+  async lease<T>(key: string, _ttlMs: number, task: (signal: AbortSignal) => Promise<T>, options?: LeaseOptions): Promise<T> {
+    const previous = this.#leases.get(key) ?? Promise.resolve();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const tail = previous.then(() => held);
+    this.#leases.set(key, tail);
+    try {
+      await untilSignal(previous, options?.signal);
+      return await task(new AbortController().signal);
+    } finally {
+      release();
+      if (this.#leases.get(key) === tail) this.#leases.delete(key);
+    }
+  }
+
+  /** {@inheritDoc TokenStore.subscribe} */
+  subscribe(key: string, listener: Listener): () => void {
+    let listeners = this.#listeners.get(key);
+    if (listeners === undefined) {
+      listeners = new Set();
+      this.#listeners.set(key, listeners);
+    }
+    const entry: Listener = (change) => listener(change);
+    listeners.add(entry);
+    return () => {
+      listeners.delete(entry);
+      if (listeners.size === 0 && this.#listeners.get(key) === listeners) this.#listeners.delete(key);
+    };
+  }
+
+  #notify(key: string, record: TokenRecord | undefined): void {
+    const listeners = this.#listeners.get(key);
+    if (listeners === undefined) return;
+    const change: TokenStoreChange = { revision: record?.revision };
+    for (const listener of [...listeners]) {
+      // After the write returns, and a throwing listener never breaks the store.
+      queueMicrotask(() => {
+        try {
+          listener(change);
+        } catch {
+          // The listener's failure is its own.
+        }
+      });
+    }
+  }
+}
