@@ -10,7 +10,7 @@ const PREFIX = 'c2m-sealed-v1.';
 const NONCE_BYTES = 12;
 
 const toBase64 = (bytes: Uint8Array): string => btoa(Array.from(bytes, (byte) => String.fromCharCode(byte)).join(''));
-const fromBase64 = (text: string): Uint8Array => Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
+const fromBase64 = (text: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
 
 function keyBytes(key: unknown, owner: string): Uint8Array {
   let bytes: Uint8Array | undefined;
