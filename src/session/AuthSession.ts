@@ -2,24 +2,25 @@ import { AuthApi } from '../api/AuthApi.js';
 import { MAX_TIMER_MS } from '../api/config.js';
 import { AbortError } from '../errors/AbortError.js';
 import { AuthApiError } from '../errors/AuthApiError.js';
-import { AuthSdkError } from '../errors/AuthSdkError.js';
-import { RequestValidationError } from '../errors/RequestValidationError.js';
 import { SessionClosedError } from '../errors/SessionClosedError.js';
-import { SessionExpiredError } from '../errors/SessionExpiredError.js';
-import type { LongTokenRequest, ShortTokenResponse } from '../types.js';
+import type { ShortTokenResponse } from '../types.js';
+import { RefreshCoordinator } from './coordinator.js';
 import { AUTH_SESSION_EVENTS, type AuthSessionEventName, type AuthSessionListener, Emitter, iso } from './events.js';
-import { type HeldToken, heldFromResponse, inRotationWindow, isUsable, refreshAtMs } from './expiry.js';
+import { type HeldToken, heldFromResponse, isUsable, refreshAtMs } from './expiry.js';
+import { asSdkError, LongTokens } from './long-token.js';
+import { MemoryTokenStore } from './MemoryTokenStore.js';
 import type { AuthSessionOptions, GetAccessTokenOptions } from './options.js';
-import { SessionStore } from './SessionStore.js';
-import { checkGetAccessTokenOptions, checkSessionOptions, givenLongToken, storeKeyFor } from './session-config.js';
+import { SessionStore, type StoredTokens } from './SessionStore.js';
+import { checkGetAccessTokenOptions, checkSessionOptions, storeKeyFor } from './session-config.js';
 import { createSessionFetch } from './session-fetch.js';
 import { SingleFlight, untilAborted } from './single-flight.js';
-import { MemoryTokenStore } from './MemoryTokenStore.js';
+import type { TokenStoreChange } from './TokenStore.js';
 
 const isUnauthorized = (error: unknown): boolean => error instanceof AuthApiError && error.status === 401;
 const isNotFound = (error: unknown): boolean => error instanceof AuthApiError && error.status === 404;
-const asSdkError = (error: unknown): AuthSdkError =>
-  error instanceof AuthSdkError ? error : new AuthSdkError('AuthSession: refresh failed', { cause: error });
+
+/** A long token and the short token exchanged for it. */
+type TokenPair = { readonly long: HeldToken; readonly short: HeldToken };
 
 /**
  * Hands out short-term JWTs for every API call: it caches the long token (in a {@link TokenStore}),
@@ -44,19 +45,20 @@ export class AuthSession {
   readonly #api: AuthApi;
   readonly #options: AuthSessionOptions;
   readonly #store: SessionStore;
+  readonly #coordinator: RefreshCoordinator;
+  readonly #longTokens: LongTokens;
   readonly #now: () => number;
   readonly #refreshWindowSeconds: number;
   readonly #events = new Emitter();
   readonly #shortFlight = new SingleFlight<HeldToken>();
   readonly #longFlight = new SingleFlight<HeldToken>();
-  #given: HeldToken | undefined;
-  #long: HeldToken | undefined;
   #short: HeldToken | undefined;
   #shortRefreshAtMs = Number.NEGATIVE_INFINITY;
-  #warnedExpiring: HeldToken | undefined;
   #closed = false;
   #generation = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Stops listening to the store's changes; null until the first refresh subscribes. */
+  #unsubscribe: (() => void) | undefined | null = null;
 
   /**
    * Sends nothing: the first {@link AuthSession.getAccessToken} loads the long token (store, then
@@ -73,14 +75,16 @@ export class AuthSession {
         ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
         ...(fetchOption === undefined ? {} : { fetch: fetchOption }),
       });
+    this.#now = options.now ?? Date.now;
     this.#store = new SessionStore(
       options.store ?? new MemoryTokenStore(),
       options.storeKey ?? storeKeyFor(this.#api.baseUrl, options),
       this.#events,
+      options.storeTimeoutMs ?? 5_000,
     );
-    this.#now = options.now ?? Date.now;
+    this.#coordinator = new RefreshCoordinator(this.#store, this.#events, options.leaseTtlMs ?? 30_000, this.#now);
+    this.#longTokens = new LongTokens({ api: this.#api, store: this.#store, events: this.#events, now: this.#now, options });
     this.#refreshWindowSeconds = options.refreshWindowSeconds ?? 60;
-    this.#given = givenLongToken(options.longToken);
     for (const [name, listener] of Object.entries(options.on ?? {})) {
       this.#events.on(name as AuthSessionEventName, listener as AuthSessionListener<AuthSessionEventName>);
     }
@@ -92,7 +96,8 @@ export class AuthSession {
 
   /**
    * The short-term JWT for an API call: the cached one while it is outside its refresh window, else a
-   * fresh one (one exchange shared by all concurrent callers).
+   * fresh one (one exchange shared by all concurrent callers, and with a coordinated store by every
+   * process sharing it).
    * @throws {@link SessionClosedError} after close/revoke, {@link SessionExpiredError} when the long
    * token is gone and no credentials can replace it, {@link AbortError} when this caller's signal
    * fires, and the AuthApi's errors when a refresh fails and no valid token is left.
@@ -141,7 +146,7 @@ export class AuthSession {
    */
   async revoke(): Promise<void> {
     const short = this.#short;
-    let long = this.#long ?? this.#given;
+    let long = this.#longTokens.held;
     this.close();
     if (long === undefined) {
       const stored = await this.#store.read();
@@ -166,9 +171,10 @@ export class AuthSession {
     this.#generation += 1;
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
     this.#short = undefined;
-    this.#long = undefined;
-    this.#given = undefined;
+    this.#longTokens.close();
     this.#shortFlight.forget();
     this.#longFlight.forget();
   }
@@ -194,11 +200,8 @@ export class AuthSession {
   #refreshShort(force: boolean): Promise<HeldToken> {
     return this.#shortFlight.run(async () => {
       try {
-        if (!force && this.#short === undefined && this.#options.storeShortToken === true) {
-          const stored = await this.#storedShort();
-          if (stored !== undefined) return stored;
-        }
-        return await this.#exchange();
+        this.#listen();
+        return await this.#obtainShort(force);
       } catch (error) {
         const sdkError = this.#closed ? new SessionClosedError() : asSdkError(error);
         const current = this.#short;
@@ -210,51 +213,81 @@ export class AuthSession {
     });
   }
 
+  /**
+   * With `storeShortToken` the short token is shared through the store: a peer's is adopted, else one
+   * exchange under the lease. Without it each session exchanges on its own, and only the long token's
+   * work (load, issue, rotate) is coordinated.
+   */
+  async #obtainShort(force: boolean): Promise<HeldToken> {
+    if (this.#options.storeShortToken !== true) {
+      const long = this.#longTokens.fresh() ?? (await this.#longToken());
+      return (await this.#exchange(long, () => this.#longToken(), undefined)).short;
+    }
+    const generation = this.#generation;
+    const { value, adopted } = await this.#coordinator.run(
+      (stored) => this.#adoptableShort(stored, force),
+      async (stored, lease) => {
+        const relock = async () => this.#longTokens.ensure(await this.#store.read());
+        return this.#exchange(await this.#longTokens.ensure(stored), relock, lease);
+      },
+    );
+    this.#assertCurrent(generation);
+    if (adopted) this.#adopt(value);
+    return value.short;
+  }
+
+  /** The stored pair when its short token can be handed out now (and, when forced, is not the one held). */
+  #adoptableShort(stored: StoredTokens | undefined, force: boolean): TokenPair | undefined {
+    const short = stored?.short;
+    if (stored === undefined || short === undefined || !isUsable(stored.long, this.#now())) return undefined;
+    if (this.#now() >= refreshAtMs(short, this.#refreshWindowSeconds)) return undefined;
+    if (force && (this.#short === undefined || this.#short.token === short.token)) return undefined;
+    return { long: stored.long, short };
+  }
+
+  #adopt(pair: TokenPair): void {
+    this.#longTokens.adopt(pair.long);
+    if (this.#short?.token === pair.short.token) return;
+    this.#adoptShort(pair.short);
+    this.#events.emit('tokenAdopted', { kind: 'short', tokenId: pair.short.tokenId, expiresAt: iso(pair.short.expiresAtMs) });
+  }
+
   #adoptShort(held: HeldToken): void {
     this.#short = held;
     this.#shortRefreshAtMs = refreshAtMs(held, this.#refreshWindowSeconds);
-  }
-
-  /** With storeShortToken, on a cold start: the stored short token while it is outside its refresh window. */
-  async #storedShort(): Promise<HeldToken | undefined> {
-    const generation = this.#generation;
-    const stored = await this.#store.read();
-    this.#assertCurrent(generation);
-    if (stored?.short === undefined || !isUsable(stored.long, this.#now())) return undefined;
-    if (this.#now() >= refreshAtMs(stored.short, this.#refreshWindowSeconds)) return undefined;
-    this.#long ??= stored.long;
-    this.#adoptShort(stored.short);
     this.#schedule();
-    return stored.short;
   }
 
-  async #exchange(): Promise<HeldToken> {
+  /**
+   * One exchange of `long` for a short token. A 401 means the long token is revoked or expired: it is
+   * dropped (from the store only if it still holds it), `relock` gets another, and the exchange is
+   * tried once more.
+   */
+  async #exchange(long: HeldToken, relock: () => Promise<HeldToken>, lease: AbortSignal | undefined): Promise<TokenPair> {
     const generation = this.#generation;
-    let long = await this.#longToken();
     let sentAtMs = this.#now();
     let response: ShortTokenResponse;
     try {
       response = await this.#issueShort(long);
     } catch (error) {
       if (!isUnauthorized(error)) throw error;
-      // The long token is revoked or expired: drop it, get another from the credentials, retry once.
-      await this.#dropLong(long, error);
-      long = await this.#longToken();
+      await this.#longTokens.drop(long, error);
+      long = await relock();
       sentAtMs = this.#now();
       try {
         response = await this.#issueShort(long);
       } catch (retryError) {
-        if (isUnauthorized(retryError)) await this.#dropLong(long, retryError);
+        if (isUnauthorized(retryError)) await this.#longTokens.drop(long, retryError);
         throw retryError;
       }
     }
     this.#assertCurrent(generation);
     const held = heldFromResponse(response, sentAtMs);
     this.#adoptShort(held);
-    if (this.#options.storeShortToken === true) await this.#store.write(long, held);
+    // A lease lost meanwhile means a peer may be writing: the compare-and-set would refuse us anyway.
+    if (this.#options.storeShortToken === true && lease?.aborted !== true) await this.#store.write(long, held);
     this.#events.emit('tokenRefreshed', { tokenId: held.tokenId, expiresAt: iso(held.expiresAtMs), expiresInSeconds: response.expires_in });
-    this.#schedule();
-    return held;
+    return { long, short: held };
   }
 
   #issueShort(long: HeldToken): Promise<ShortTokenResponse> {
@@ -262,100 +295,38 @@ export class AuthSession {
     return this.#api.issueShortTermToken(scopes === undefined ? undefined : { scopes: [...scopes] }, { longToken: long.token });
   }
 
+  /** A usable long token: memory when it needs no work, else coordinated through the store. */
   async #longToken(): Promise<HeldToken> {
-    let long = this.#long;
-    if (long === undefined || !isUsable(long, this.#now())) long = await this.#longFlight.run(() => this.#loadLong());
-    if (inRotationWindow(long, this.#now(), this.#options.longTokenRotationFraction ?? 0.1)) {
-      const old = long;
-      if (this.#options.credentials !== undefined) return this.#longFlight.run(() => this.#rotate(old));
-      if (this.#warnedExpiring !== old) {
-        this.#warnedExpiring = old;
-        this.#events.emit('longTokenExpiring', { tokenId: old.tokenId, expiresAt: iso(old.expiresAtMs) });
-      }
-    }
-    return long;
+    const fresh = this.#longTokens.fresh();
+    if (fresh !== undefined) return fresh;
+    return this.#longFlight.run(async () => {
+      const { value, adopted } = await this.#coordinator.run(
+        (stored) => this.#longTokens.adoptable(stored),
+        (stored) => this.#longTokens.ensure(stored),
+      );
+      return adopted ? this.#longTokens.adopt(value) : value;
+    });
   }
 
-  async #loadLong(): Promise<HeldToken> {
+  /** Follows a peer's writes as they happen, where the store can tell: its newer tokens are taken into use. */
+  #listen(): void {
+    if (this.#unsubscribe !== null) return;
+    this.#unsubscribe = this.#store.subscribe((change) => void this.#onStoreChange(change));
+  }
+
+  async #onStoreChange(change: TokenStoreChange): Promise<void> {
+    if (this.#closed || change.revision === undefined || this.#store.isOwn(change)) return;
     const generation = this.#generation;
-    const stored = (await this.#store.read())?.long;
-    this.#assertCurrent(generation);
-    if (stored !== undefined && isUsable(stored, this.#now())) {
-      this.#long = stored;
-      return stored;
-    }
-    const given = this.#given;
-    if (given !== undefined && isUsable(given, this.#now())) {
-      this.#long = given;
-      await this.#store.write(given, undefined);
-      return given;
-    }
-    const issued = await this.#issueLong();
-    this.#events.emit('longTokenIssued', { tokenId: issued.tokenId, expiresAt: iso(issued.expiresAtMs) });
-    return issued;
-  }
-
-  async #rotate(old: HeldToken): Promise<HeldToken> {
-    let issued: HeldToken;
-    try {
-      issued = await this.#issueLong();
-    } catch (error) {
-      if (this.#closed) throw error;
-      // The old token still works: keep it, report, and try again at the next refresh.
-      this.#events.emit('refreshFailed', { error: asSdkError(error), stillValidUntil: iso(old.expiresAtMs) });
-      return old;
-    }
-    this.#events.emit('longTokenRotated', { previousTokenId: old.tokenId, tokenId: issued.tokenId, expiresAt: iso(issued.expiresAtMs) });
-    if (old.tokenId !== undefined) this.#api.revokeToken(old.tokenId, { longToken: old.token }).catch(() => undefined);
-    return issued;
-  }
-
-  async #issueLong(): Promise<HeldToken> {
-    const generation = this.#generation;
-    const credentials = this.#options.credentials;
-    if (credentials === undefined) {
-      this.#events.emit('sessionExpired', { tokenId: undefined });
-      throw new SessionExpiredError('AuthSession: no usable long token, and no credentials to issue one');
-    }
-    const body = await this.#credentialsBody(credentials);
-    const sentAtMs = this.#now();
-    const response = await this.#api.issueLongTermToken(body);
-    const held = heldFromResponse(response, sentAtMs);
-    if (generation !== this.#generation) {
-      // Issued for a session that has since been closed: nobody will use it, so revoke it.
-      if (held.tokenId !== undefined) this.#api.revokeToken(held.tokenId, { longToken: held.token }).catch(() => undefined);
-      throw new SessionClosedError();
-    }
-    this.#long = held;
-    await this.#store.write(held, undefined);
-    return held;
-  }
-
-  async #credentialsBody(credentials: NonNullable<AuthSessionOptions['credentials']>): Promise<LongTokenRequest> {
-    let body: LongTokenRequest;
-    try {
-      body = typeof credentials === 'function' ? await credentials() : credentials;
-    } catch (error) {
-      throw new RequestValidationError('AuthSession', [{ path: ['credentials'], message: 'the credentials function threw' }], {
-        cause: error,
-      });
-    }
-    const { longTokenScopes, longTokenTtlSeconds } = this.#options;
-    if (typeof body !== 'object' || body === null) return body;
-    return {
-      ...body,
-      ...(body.scopes === undefined && longTokenScopes !== undefined ? { scopes: [...longTokenScopes] } : {}),
-      ...(body.ttl_seconds === undefined && longTokenTtlSeconds !== undefined ? { ttl_seconds: longTokenTtlSeconds } : {}),
-    };
-  }
-
-  async #dropLong(long: HeldToken, cause: unknown): Promise<void> {
-    if (this.#long === long) this.#long = undefined;
-    if (this.#given === long) this.#given = undefined;
-    await this.#store.deleteIfHolding(long);
-    if (this.#options.credentials === undefined) {
-      this.#events.emit('sessionExpired', { tokenId: long.tokenId });
-      throw new SessionExpiredError('AuthSession: the long token is expired or revoked, and no credentials can issue another', { cause });
+    const stored = await this.#store.read();
+    if (generation !== this.#generation || stored === undefined || !isUsable(stored.long, this.#now())) return;
+    const short = this.#short;
+    const pair = this.#options.storeShortToken === true ? this.#adoptableShort(stored, false) : undefined;
+    if (pair !== undefined && (short === undefined || pair.short.expiresAtMs > short.expiresAtMs)) this.#adopt(pair);
+    else if (this.#longTokens.held?.token !== stored.long.token) {
+      this.#longTokens.adopt(stored.long);
+      // A peer replaced the long token (rotation, or after a 401): short tokens of the old one may be
+      // revoked with it, so the next call refreshes (the current token still serves if that fails).
+      if (this.#options.storeShortToken !== true) this.#shortRefreshAtMs = Number.NEGATIVE_INFINITY;
     }
   }
 

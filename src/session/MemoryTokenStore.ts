@@ -53,7 +53,9 @@ export class MemoryTokenStore implements TokenStore {
    * settles and `signal` never fires; waiters are served in order.
    */
   async lease<T>(key: string, _ttlMs: number, task: (signal: AbortSignal) => Promise<T>, options?: LeaseOptions): Promise<T> {
-    const previous = this.#leases.get(key) ?? Promise.resolve();
+    const current = this.#leases.get(key);
+    if (current !== undefined) options?.onWait?.();
+    const previous = current ?? Promise.resolve();
     let release = () => {};
     const held = new Promise<void>((resolve) => {
       release = resolve;

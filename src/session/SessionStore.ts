@@ -1,6 +1,7 @@
-import type { Emitter } from './events.js';
+import { TokenStoreError } from '../errors/TokenStoreError.js';
+import type { AuthSessionEvents, Emitter } from './events.js';
 import type { HeldToken } from './expiry.js';
-import { isTokenRecord, type TokenRecord, type TokenStore } from './TokenStore.js';
+import { isTokenRecord, type TokenRecord, type TokenStore, type TokenStoreChange } from './TokenStore.js';
 
 /** What a session reads back from its store. */
 export interface StoredTokens {
@@ -8,8 +9,20 @@ export interface StoredTokens {
   readonly short: HeldToken | undefined;
 }
 
+/** How a write went: done, refused because a peer wrote first, or not done because the store failed. */
+export type WriteOutcome = 'written' | 'conflict' | 'failed';
+
+type Operation = AuthSessionEvents['storeError']['operation'];
+
+const isUnreadable = (error: unknown): boolean =>
+  (error instanceof TokenStoreError && error.reason === 'unreadable_record') ||
+  (error instanceof Error && error.name === 'CorruptTokenFileError');
+
+const newRevision = (): string => Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(16).padStart(2, '0')).join('');
+
 const toRecord = (long: HeldToken, short: HeldToken | undefined): TokenRecord => ({
   version: 1,
+  revision: newRevision(),
   longToken: long.token,
   // A token with no known expiry is kept without one (JSON has no Infinity).
   expiresAtMs: Number.isFinite(long.expiresAtMs) ? long.expiresAtMs : undefined,
@@ -29,49 +42,149 @@ const fromRecord = (record: TokenRecord): StoredTokens => ({
 });
 
 /**
- * A session's view of its {@link TokenStore} under one key: records in, held tokens out. A failing
- * store or a corrupt record is reported as a `storeError` event and reads as empty, never a crash.
+ * A session's view of its {@link TokenStore} under one key: records in, held tokens out, each write a
+ * new revision, written with compare-and-set against the record last seen where the store can. Every
+ * call has a timeout; a failing or slow store, or a corrupt record, is reported as a `storeError`
+ * event and reads as empty or writes as `failed`, never a crash: the session goes on by itself.
  */
 export class SessionStore {
   readonly #store: TokenStore;
   readonly #key: string;
   readonly #events: Emitter;
+  readonly #timeoutMs: number;
+  /** The record this session last read or wrote: what a compare-and-set expects. */
+  #last: TokenRecord | undefined;
+  /** False after a call failed, until one succeeds. */
+  #healthy = true;
+  /** The store holds a record this session cannot read: the next write replaces it whatever it is. */
+  #unreadable = false;
 
-  constructor(store: TokenStore, key: string, events: Emitter) {
+  constructor(store: TokenStore, key: string, events: Emitter, timeoutMs: number) {
     this.#store = store;
     this.#key = key;
     this.#events = events;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** Whether the store can lease and its last call worked: coordination is on. */
+  get coordinated(): boolean {
+    return this.#healthy && typeof this.#store.lease === 'function';
+  }
+
+  /** Whether a change notification is about this session's own last write. */
+  isOwn(change: TokenStoreChange): boolean {
+    return change.revision !== undefined && change.revision === this.#last?.revision;
   }
 
   async read(): Promise<StoredTokens | undefined> {
+    this.#unreadable = false;
     const record = await this.#call('get', () => this.#store.get(this.#key));
     if (record === undefined) return undefined;
-    if (!isTokenRecord(record)) {
-      this.#events.emit('storeError', { operation: 'get', error: new TypeError('the stored record is not a c2m-auth token record') });
+    if (record === null) {
+      this.#last = undefined;
       return undefined;
     }
+    if (!isTokenRecord(record)) {
+      this.#unreadable = true;
+      this.#events.emit('storeError', { operation: 'get', error: new TokenStoreError('unreadable_record', 'the stored record is not a c2m-auth token record') });
+      return undefined;
+    }
+    this.#last = record;
     return fromRecord(record);
   }
 
-  write(long: HeldToken, short: HeldToken | undefined): Promise<void> {
-    return this.#call('set', () => this.#store.set(this.#key, toRecord(long, short)));
+  /** Writes the tokens as a new revision, if the store still holds the record last seen. */
+  write(long: HeldToken, short: HeldToken | undefined): Promise<WriteOutcome> {
+    return this.#replace(toRecord(long, short));
   }
 
+  /** Deletes the record only if it holds `long`: a peer's newer token is never deleted. */
+  async deleteIfHolding(long: HeldToken): Promise<WriteOutcome> {
+    if (this.#last?.longToken !== long.token) await this.read();
+    if (this.#last?.longToken !== long.token) return 'conflict';
+    return this.#replace(undefined);
+  }
+
+  /** Deletes the record, whoever wrote it (sign-out). */
   async delete(): Promise<void> {
-    await this.#call('delete', () => this.#store.delete(this.#key));
+    if ((await this.#call('delete', () => this.#store.delete(this.#key))) !== undefined) this.#last = undefined;
   }
 
-  /** Deletes the record only if it still holds `long`: another session may have stored a newer one. */
-  async deleteIfHolding(long: HeldToken): Promise<void> {
-    if ((await this.read())?.long.token === long.token) await this.delete();
+  /**
+   * `task` under the store's lease. Rejects with a {@link TokenStoreError} (not reported here) when
+   * the store has no lease or cannot give one; `task`'s own errors pass through.
+   */
+  lease<T>(ttlMs: number, task: (signal: AbortSignal) => Promise<T>, signal: AbortSignal, onWait: () => void): Promise<T> {
+    const store = this.#store;
+    if (store.lease === undefined) return Promise.reject(new TokenStoreError('unavailable', 'the store has no lease'));
+    return store.lease<T>(this.#key, ttlMs, task, { signal, onWait });
   }
 
-  async #call<T>(operation: 'get' | 'set' | 'delete', call: () => T | Promise<T>): Promise<T | undefined> {
+  /** Listens to changes of the record, where the store can tell; returns the function that stops. */
+  subscribe(listener: (change: TokenStoreChange) => void): (() => void) | undefined {
+    if (typeof this.#store.subscribe !== 'function') return undefined;
     try {
-      return await call();
+      return this.#store.subscribe(this.#key, listener);
     } catch (error) {
-      this.#events.emit('storeError', { operation, error });
+      this.#report('subscribe', error);
       return undefined;
     }
+  }
+
+  /** Reports a store failure that happened outside this class (a lease that could not be had). */
+  report(operation: Operation, error: unknown): void {
+    this.#report(operation, error);
+  }
+
+  async #replace(next: TokenRecord | undefined): Promise<WriteOutcome> {
+    const store = this.#store;
+    const expected = this.#last;
+    let outcome: boolean | null | undefined;
+    if (typeof store.compareAndSet === 'function' && !this.#unreadable) {
+      outcome = await this.#call('compareAndSet', () => store.compareAndSet?.(this.#key, expected, next));
+    } else {
+      outcome = await this.#call(next === undefined ? 'delete' : 'set', async () => {
+        await (next === undefined ? store.delete(this.#key) : store.set(this.#key, next));
+        return true;
+      });
+    }
+    if (outcome === undefined) return 'failed';
+    if (outcome !== true) return 'conflict';
+    this.#last = next;
+    this.#unreadable = false;
+    return 'written';
+  }
+
+  /** The call's result (null for "nothing"), or undefined when it failed or timed out (reported). */
+  async #call<T>(operation: Operation, call: () => T | Promise<T>): Promise<NonNullable<T> | null | undefined> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new TokenStoreError('timeout', `the store did not answer ${operation} within ${this.#timeoutMs} ms`)),
+          this.#timeoutMs,
+        );
+      });
+      const result = await Promise.race([Promise.resolve().then(call), timeout]);
+      this.#healthy = true;
+      return result ?? null;
+    } catch (error) {
+      if (operation === 'get' && isUnreadable(error)) {
+        // The store works; the record in it does not open (another key, corrupt): it reads as none.
+        this.#healthy = true;
+        this.#unreadable = true;
+        this.#events.emit('storeError', { operation, error });
+        return null;
+      }
+      this.#report(operation, error);
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #report(operation: Operation, error: unknown): void {
+    this.#healthy = false;
+    this.#events.emit('storeError', { operation, error });
   }
 }

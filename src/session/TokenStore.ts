@@ -45,6 +45,8 @@ export interface TokenStoreChange {
 export interface LeaseOptions {
   /** Stops waiting for the lease: the call rejects with the signal's reason and `task` never runs. */
   readonly signal?: AbortSignal | undefined;
+  /** Called once, before waiting, when another holder has the lease (sessions report it as `leaseWaited`). */
+  readonly onWait?: (() => void) | undefined;
 }
 
 /**

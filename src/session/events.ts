@@ -14,8 +14,18 @@ export interface AuthSessionEvents {
   longTokenExpiring: { readonly tokenId: string | undefined; readonly expiresAt: string };
   /** The long token is gone (expired or revoked) and no credentials can replace it. */
   sessionExpired: { readonly tokenId: string | undefined };
-  /** The store failed or held a corrupt record; the session carries on without it. */
-  storeError: { readonly operation: 'get' | 'set' | 'delete'; readonly error: unknown };
+  /**
+   * The store failed, timed out or held a record that does not open; the session carries on without it
+   * (per-process behaviour) and tries the store again at the next refresh.
+   */
+  storeError: {
+    readonly operation: 'get' | 'set' | 'delete' | 'compareAndSet' | 'lease' | 'subscribe';
+    readonly error: unknown;
+  };
+  /** A refresh found another process (or session) holding the store's lease, and waited for it. */
+  leaseWaited: { readonly waitedMs: number; readonly adopted: boolean };
+  /** A token another process (or session) stored was taken into use instead of asking the server. */
+  tokenAdopted: { readonly kind: 'long' | 'short'; readonly tokenId: string | undefined; readonly expiresAt: string | undefined };
 }
 
 /** The event names. */
@@ -30,6 +40,8 @@ export const AUTH_SESSION_EVENTS = [
   'longTokenExpiring',
   'sessionExpired',
   'storeError',
+  'leaseWaited',
+  'tokenAdopted',
 ] as const satisfies readonly AuthSessionEventName[];
 
 // Compile-time check that the list above names every event: adding an event without listing it fails typecheck.
@@ -68,4 +80,9 @@ export class Emitter {
 /** An ISO string of a time in ms. */
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/** An ISO string of a time in ms, or undefined for a token with no known expiry. */
+export function isoOrUndefined(ms: number): string | undefined {
+  return Number.isFinite(ms) ? iso(ms) : undefined;
 }

@@ -60,6 +60,19 @@ export interface AuthSessionOptions {
    * @default false
    */
   readonly storeShortToken?: boolean;
+  /**
+   * How long a store call may take before the session goes on without the store (a `storeError`
+   * event; the next refresh tries the store again).
+   * @default 5000
+   */
+  readonly storeTimeoutMs?: number;
+  /**
+   * Lifetime of the store's lease on a refresh (with a store that has `lease`): it is extended while
+   * the refresh runs, so this is how long peers wait when its holder dies. Keep it above the request
+   * timeout.
+   * @default 30000
+   */
+  readonly leaseTtlMs?: number;
   /** The store key; by default derived from the base URL and client id. */
   readonly storeKey?: string;
   /**

@@ -41,6 +41,8 @@ const checks = (): readonly OptionCheck<AuthSessionOptions>[] => [
   ['longTokenRotationFraction', isNumberIn(0, 1), 'must be a number from 0 to 1'],
   ['store', isStore, 'must have get, set and delete methods'],
   ['storeKey', isString, 'must be a non-empty string'],
+  ['storeTimeoutMs', isNumberIn(1, 600_000), 'must be a number of ms from 1 to 600000'],
+  ['leaseTtlMs', isNumberIn(100, 600_000), 'must be a number of ms from 100 to 600000'],
   ['autoRefresh', (value) => typeof value === 'boolean', 'must be a boolean'],
   ['storeShortToken', (value) => typeof value === 'boolean', 'must be a boolean'],
   ['now', isFunction, 'must be a function'],

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuthSession, type AuthSessionEvents, MemoryTokenStore, type TokenRecord, type TokenStore } from '../../src/index.js';
 import { issued, tokenOf, useAuthMock } from '../support/kit.js';
 import { BASE_URL, CLIENT_SECRET, useMsw } from '../support/msw.js';
@@ -7,7 +7,6 @@ useMsw();
 
 const credentials = { grant_type: 'client_credentials', client_id: 'c2m_abc123', client_secret: CLIENT_SECRET } as const;
 const mock = useAuthMock();
-beforeEach(() => {});
 
 describe('token stores', () => {
   it('lets two sessions sharing a store share one long token: the second issues none', async () => {
@@ -28,6 +27,7 @@ describe('token stores', () => {
     const record = store.get(`c2m-auth:${BASE_URL}:c2m_abc123`);
     expect(record).toEqual({
       version: 1,
+      revision: expect.stringMatching(/^[0-9a-f]{24}$/),
       longToken: long?.value,
       expiresAtMs: expect.any(Number),
       issuedAtMs: expect.any(Number),

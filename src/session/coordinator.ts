@@ -1,0 +1,104 @@
+import { TokenStoreError } from '../errors/TokenStoreError.js';
+import type { Emitter } from './events.js';
+import type { SessionStore, StoredTokens } from './SessionStore.js';
+
+/** What a coordinated refresh produced, and whether it came from a peer (adopted) or from this session. */
+export interface Coordinated<T> {
+  readonly value: T;
+  readonly adopted: boolean;
+}
+
+/** Picks a usable result out of what the store holds, or undefined when the work must be done. */
+export type Adopt<T> = (stored: StoredTokens | undefined) => T | undefined;
+/** Does the work (issue, exchange, write) with what the store held; `lease` fires if the lease is lost. */
+export type Task<T> = (stored: StoredTokens | undefined, lease: AbortSignal | undefined) => Promise<T>;
+
+/**
+ * The fleet protocol over a session's store: adopt what a peer already stored, else take the store's
+ * lease, re-read under it (a peer may have finished meanwhile), and only then do the work. While the
+ * lease is held elsewhere it waits, adopting the peer's result as soon as the store says it changed.
+ * A store that cannot lease, or fails, leaves the session on its own: the work is done without the
+ * lease (the in-process single flight still holds) and the failure is a `storeError` event.
+ */
+export class RefreshCoordinator {
+  readonly #store: SessionStore;
+  readonly #events: Emitter;
+  readonly #leaseTtlMs: number;
+  readonly #now: () => number;
+
+  constructor(store: SessionStore, events: Emitter, leaseTtlMs: number, now: () => number) {
+    this.#store = store;
+    this.#events = events;
+    this.#leaseTtlMs = leaseTtlMs;
+    this.#now = now;
+  }
+
+  async run<T>(adopt: Adopt<T>, task: Task<T>): Promise<Coordinated<T>> {
+    const first = await this.#store.read();
+    const ready = adopt(first);
+    if (ready !== undefined) return { value: ready, adopted: true };
+    if (!this.#store.coordinated) return { value: await task(first, undefined), adopted: false };
+    return this.#underLease(adopt, task, first);
+  }
+
+  async #underLease<T>(adopt: Adopt<T>, task: Task<T>, first: StoredTokens | undefined): Promise<Coordinated<T>> {
+    const startedMs = this.#now();
+    const stopWaiting = new AbortController();
+    let phase = 'waiting' as 'waiting' | 'holding';
+    let peerHeld = false;
+    let adoptedWhileWaiting: T | undefined;
+    const subscription = this.#store.subscribe((change) => {
+      if (phase !== 'waiting' || this.#store.isOwn(change)) return;
+      void this.#store.read().then((stored) => {
+        const value = phase === 'waiting' && adoptedWhileWaiting === undefined ? adopt(stored) : undefined;
+        if (value === undefined) return;
+        adoptedWhileWaiting = value;
+        stopWaiting.abort(new TokenStoreError('unavailable', 'a peer stored the token first'));
+      });
+    });
+    let subscribed = subscription !== undefined;
+    const unsubscribe = () => {
+      if (subscribed) subscription?.();
+      subscribed = false;
+    };
+    // A holder that is alive but never done (far past its own request timeout) must not stall us forever.
+    const maxWait = setTimeout(
+      () => stopWaiting.abort(new TokenStoreError('timeout', `the store's lease was not free within ${2 * this.#leaseTtlMs} ms`)),
+      2 * this.#leaseTtlMs,
+    );
+    const waited = (adopted: boolean) => {
+      if (peerHeld) this.#events.emit('leaseWaited', { waitedMs: Math.max(0, this.#now() - startedMs), adopted });
+    };
+    try {
+      return await this.#store.lease(
+        this.#leaseTtlMs,
+        async (lease) => {
+          phase = 'holding';
+          clearTimeout(maxWait);
+          unsubscribe();
+          const stored = await this.#store.read();
+          const value = adopt(stored);
+          waited(value !== undefined);
+          if (value !== undefined) return { value, adopted: true };
+          return { value: await task(stored, lease), adopted: false };
+        },
+        stopWaiting.signal,
+        () => {
+          peerHeld = true;
+        },
+      );
+    } catch (error) {
+      if (adoptedWhileWaiting !== undefined) {
+        waited(true);
+        return { value: adoptedWhileWaiting, adopted: true };
+      }
+      if (phase === 'holding') throw error;
+      // No lease to be had (the store is down, or its holder never finishes): go on alone.
+      this.#store.report('lease', error);
+      return { value: await task(first, undefined), adopted: false };
+    } finally {
+      clearTimeout(maxWait);
+      unsubscribe();
+    }
+  }
+}

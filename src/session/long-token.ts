@@ -1,0 +1,216 @@
+import type { AuthApi } from '../api/AuthApi.js';
+import { AuthSdkError } from '../errors/AuthSdkError.js';
+import { RequestValidationError } from '../errors/RequestValidationError.js';
+import { SessionClosedError } from '../errors/SessionClosedError.js';
+import { SessionExpiredError } from '../errors/SessionExpiredError.js';
+import type { LongTokenRequest } from '../types.js';
+import { type Emitter, iso, isoOrUndefined } from './events.js';
+import { type HeldToken, heldFromResponse, inRotationWindow, isUsable } from './expiry.js';
+import type { AuthSessionOptions } from './options.js';
+import type { SessionStore, StoredTokens } from './SessionStore.js';
+import { givenLongToken } from './session-config.js';
+
+/** The error a failed refresh reports: the SDK's own, or a plain one wrapped. */
+export const asSdkError = (error: unknown): AuthSdkError =>
+  error instanceof AuthSdkError ? error : new AuthSdkError('AuthSession: refresh failed', { cause: error });
+
+/** What the long-token life cycle needs from its session. */
+export interface LongTokenContext {
+  readonly api: AuthApi;
+  readonly store: SessionStore;
+  readonly events: Emitter;
+  readonly now: () => number;
+  readonly options: AuthSessionOptions;
+}
+
+/**
+ * A session's long token through its life: taken from the store (a peer's is adopted), else the app's
+ * `longToken`, else issued from the credentials; rotated in the last part of its life; dropped after
+ * a 401. Every write is a compare-and-set against the record last read, so two processes never both
+ * win: the loser of an issue or rotation race revokes the token it just got and adopts the winner's.
+ * The caller holds the store's lease around {@link LongTokens.ensure} where the store has one.
+ */
+export class LongTokens {
+  readonly #context: LongTokenContext;
+  #long: HeldToken | undefined;
+  #given: HeldToken | undefined;
+  #warnedExpiring: HeldToken | undefined;
+  #generation = 0;
+
+  constructor(context: LongTokenContext) {
+    this.#context = context;
+    this.#given = givenLongToken(context.options.longToken);
+  }
+
+  /** The long token in memory (or the app's), for revocation. */
+  get held(): HeldToken | undefined {
+    return this.#long ?? this.#given;
+  }
+
+  /** The token in memory when it needs no work (usable, not due for rotation): no store round trip. */
+  fresh(): HeldToken | undefined {
+    const long = this.#long;
+    return long !== undefined && this.#needsNoWork(long) ? long : undefined;
+  }
+
+  /** The stored long token when it needs no work, for adoption. */
+  adoptable(stored: StoredTokens | undefined): HeldToken | undefined {
+    return stored !== undefined && this.#needsNoWork(stored.long) ? stored.long : undefined;
+  }
+
+  /** Takes `long` (a peer's) into use, with a `tokenAdopted` event when it is new to this session. */
+  adopt(long: HeldToken): HeldToken {
+    if (this.#long?.token !== long.token) {
+      this.#long = long;
+      this.#context.events.emit('tokenAdopted', { kind: 'long', tokenId: long.tokenId, expiresAt: isoOrUndefined(long.expiresAtMs) });
+    }
+    return long;
+  }
+
+  /**
+   * A usable long token, given what the store holds now (read under the lease): the stored one, else
+   * the one in memory (written back: the store may have lost it), else the app's, else a new one from
+   * the credentials; rotated when it is in the last part of its life.
+   */
+  async ensure(stored: StoredTokens | undefined): Promise<HeldToken> {
+    const generation = this.#generation;
+    const { store, now } = this.#context;
+    let long: HeldToken;
+    const local = this.#long ?? this.#given;
+    if (stored !== undefined && isUsable(stored.long, now())) long = this.adopt(stored.long);
+    else if (local !== undefined && isUsable(local, now())) {
+      long = local;
+      this.#long = local;
+      await store.write(local, undefined);
+    } else long = await this.#issue();
+    this.#assertCurrent(generation);
+    if (!inRotationWindow(long, now(), this.#context.options.longTokenRotationFraction ?? 0.1)) return long;
+    if (this.#context.options.credentials !== undefined) return this.#rotate(long);
+    if (this.#warnedExpiring !== long) {
+      this.#warnedExpiring = long;
+      this.#context.events.emit('longTokenExpiring', { tokenId: long.tokenId, expiresAt: iso(long.expiresAtMs) });
+    }
+    return long;
+  }
+
+  /**
+   * Forgets a long token the server refused (401), and deletes it from the store only if the store
+   * still holds that exact token.
+   * @throws {@link SessionExpiredError} when no credentials can issue another.
+   */
+  async drop(long: HeldToken, cause: unknown): Promise<void> {
+    if (this.#long?.token === long.token) this.#long = undefined;
+    if (this.#given?.token === long.token) this.#given = undefined;
+    await this.#context.store.deleteIfHolding(long);
+    if (this.#context.options.credentials === undefined) {
+      this.#context.events.emit('sessionExpired', { tokenId: long.tokenId });
+      throw new SessionExpiredError('AuthSession: the long token is expired or revoked, and no credentials can issue another', { cause });
+    }
+  }
+
+  /** Forgets every token; an issue in flight is revoked when it lands. */
+  close(): void {
+    this.#generation += 1;
+    this.#long = undefined;
+    this.#given = undefined;
+  }
+
+  #needsNoWork(long: HeldToken): boolean {
+    const { now, options } = this.#context;
+    if (!isUsable(long, now())) return false;
+    return options.credentials === undefined || !inRotationWindow(long, now(), options.longTokenRotationFraction ?? 0.1);
+  }
+
+  async #issue(): Promise<HeldToken> {
+    const issued = await this.#issueLong();
+    this.#context.events.emit('longTokenIssued', { tokenId: issued.tokenId, expiresAt: iso(issued.expiresAtMs) });
+    return this.#keepOne(issued, undefined);
+  }
+
+  async #rotate(old: HeldToken): Promise<HeldToken> {
+    let issued: HeldToken;
+    try {
+      issued = await this.#issueLong();
+    } catch (error) {
+      if (error instanceof SessionClosedError) throw error;
+      // The old token still works: keep it, report, and try again at the next refresh.
+      this.#context.events.emit('refreshFailed', { error: asSdkError(error), stillValidUntil: iso(old.expiresAtMs) });
+      return old;
+    }
+    const kept = await this.#keepOne(issued, old);
+    if (kept !== issued) return kept;
+    this.#context.events.emit('longTokenRotated', {
+      previousTokenId: old.tokenId,
+      tokenId: issued.tokenId,
+      expiresAt: iso(issued.expiresAtMs),
+    });
+    this.#revokeQuietly(old);
+    return issued;
+  }
+
+  /**
+   * Stores a newly issued token with compare-and-set. If a peer stored one first (it had the lease
+   * while this session had none), the peer's survives and this one is revoked at once: 0 orphans.
+   */
+  async #keepOne(issued: HeldToken, fallback: HeldToken | undefined): Promise<HeldToken> {
+    const { store, now } = this.#context;
+    if ((await store.write(issued, undefined)) === 'conflict') {
+      const stored = await store.read();
+      if (stored !== undefined && isUsable(stored.long, now())) {
+        this.#revokeQuietly(issued);
+        return this.adopt(stored.long);
+      }
+      if ((await store.write(issued, undefined)) === 'conflict' && fallback !== undefined) {
+        this.#revokeQuietly(issued);
+        return fallback;
+      }
+    }
+    this.#long = issued;
+    return issued;
+  }
+
+  async #issueLong(): Promise<HeldToken> {
+    const generation = this.#generation;
+    const { api, events, now, options } = this.#context;
+    const credentials = options.credentials;
+    if (credentials === undefined) {
+      events.emit('sessionExpired', { tokenId: undefined });
+      throw new SessionExpiredError('AuthSession: no usable long token, and no credentials to issue one');
+    }
+    const body = await this.#credentialsBody(credentials);
+    const sentAtMs = now();
+    const held = heldFromResponse(await api.issueLongTermToken(body), sentAtMs);
+    if (generation !== this.#generation) {
+      // Issued for a session that has since been closed: nobody will use it, so revoke it.
+      this.#revokeQuietly(held);
+      throw new SessionClosedError();
+    }
+    return held;
+  }
+
+  async #credentialsBody(credentials: NonNullable<AuthSessionOptions['credentials']>): Promise<LongTokenRequest> {
+    let body: LongTokenRequest;
+    try {
+      body = typeof credentials === 'function' ? await credentials() : credentials;
+    } catch (error) {
+      throw new RequestValidationError('AuthSession', [{ path: ['credentials'], message: 'the credentials function threw' }], {
+        cause: error,
+      });
+    }
+    const { longTokenScopes, longTokenTtlSeconds } = this.#context.options;
+    if (typeof body !== 'object' || body === null) return body;
+    return {
+      ...body,
+      ...(body.scopes === undefined && longTokenScopes !== undefined ? { scopes: [...longTokenScopes] } : {}),
+      ...(body.ttl_seconds === undefined && longTokenTtlSeconds !== undefined ? { ttl_seconds: longTokenTtlSeconds } : {}),
+    };
+  }
+
+  #revokeQuietly(held: HeldToken): void {
+    if (held.tokenId !== undefined) this.#context.api.revokeToken(held.tokenId, { longToken: held.token }).catch(() => undefined);
+  }
+
+  #assertCurrent(generation: number): void {
+    if (generation !== this.#generation) throw new SessionClosedError();
+  }
+}
