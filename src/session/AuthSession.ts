@@ -321,7 +321,8 @@ export class AuthSession {
     if (generation !== this.#generation || stored === undefined || !isUsable(stored.long, this.#now())) return;
     const short = this.#short;
     const pair = this.#options.storeShortToken === true ? this.#adoptableShort(stored, false) : undefined;
-    if (pair !== undefined && (short === undefined || pair.short.expiresAtMs > short.expiresAtMs)) this.#adopt(pair);
+    if (pair !== undefined && (short === undefined || (pair.short.token !== short.token && pair.short.expiresAtMs >= short.expiresAtMs)))
+      this.#adopt(pair);
     else if (this.#longTokens.held?.token !== stored.long.token) {
       this.#longTokens.adopt(stored.long);
       // A peer replaced the long token (rotation, or after a 401): short tokens of the old one may be

@@ -18,7 +18,8 @@ const isUnreadable = (error: unknown): boolean =>
   (error instanceof TokenStoreError && error.reason === 'unreadable_record') ||
   (error instanceof Error && error.name === 'CorruptTokenFileError');
 
-const newRevision = (): string => Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(16).padStart(2, '0')).join('');
+const newRevision = (): string =>
+  Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(16).padStart(2, '0')).join('');
 
 const toRecord = (long: HeldToken, short: HeldToken | undefined): TokenRecord => ({
   version: 1,
@@ -86,7 +87,10 @@ export class SessionStore {
     }
     if (!isTokenRecord(record)) {
       this.#unreadable = true;
-      this.#events.emit('storeError', { operation: 'get', error: new TokenStoreError('unreadable_record', 'the stored record is not a c2m-auth token record') });
+      this.#events.emit('storeError', {
+        operation: 'get',
+        error: new TokenStoreError('unreadable_record', 'the stored record is not a c2m-auth token record'),
+      });
       return undefined;
     }
     this.#last = record;

@@ -36,6 +36,8 @@ export class LongTokens {
   #given: HeldToken | undefined;
   #warnedExpiring: HeldToken | undefined;
   #generation = 0;
+  /** Long tokens the server refused: never taken into use again, whatever a store still holds. */
+  readonly #refused = new Set<string>();
 
   constructor(context: LongTokenContext) {
     this.#context = context;
@@ -77,8 +79,8 @@ export class LongTokens {
     const { store, now } = this.#context;
     let long: HeldToken;
     const local = this.#long ?? this.#given;
-    if (stored !== undefined && isUsable(stored.long, now())) long = this.adopt(stored.long);
-    else if (local !== undefined && isUsable(local, now())) {
+    if (stored !== undefined && this.#isLive(stored.long)) long = this.adopt(stored.long);
+    else if (local !== undefined && this.#isLive(local)) {
       long = local;
       this.#long = local;
       await store.write(local, undefined);
@@ -99,6 +101,9 @@ export class LongTokens {
    * @throws {@link SessionExpiredError} when no credentials can issue another.
    */
   async drop(long: HeldToken, cause: unknown): Promise<void> {
+    // A handful at most in a session's life; bounded all the same.
+    if (this.#refused.size >= 16) this.#refused.clear();
+    this.#refused.add(long.token);
     if (this.#long?.token === long.token) this.#long = undefined;
     if (this.#given?.token === long.token) this.#given = undefined;
     await this.#context.store.deleteIfHolding(long);
@@ -115,9 +120,13 @@ export class LongTokens {
     this.#given = undefined;
   }
 
+  #isLive(long: HeldToken): boolean {
+    return isUsable(long, this.#context.now()) && !this.#refused.has(long.token);
+  }
+
   #needsNoWork(long: HeldToken): boolean {
     const { now, options } = this.#context;
-    if (!isUsable(long, now())) return false;
+    if (!this.#isLive(long)) return false;
     return options.credentials === undefined || !inRotationWindow(long, now(), options.longTokenRotationFraction ?? 0.1);
   }
 
@@ -153,10 +162,10 @@ export class LongTokens {
    * while this session had none), the peer's survives and this one is revoked at once: 0 orphans.
    */
   async #keepOne(issued: HeldToken, fallback: HeldToken | undefined): Promise<HeldToken> {
-    const { store, now } = this.#context;
+    const { store } = this.#context;
     if ((await store.write(issued, undefined)) === 'conflict') {
       const stored = await store.read();
-      if (stored !== undefined && isUsable(stored.long, now())) {
+      if (stored !== undefined && this.#isLive(stored.long)) {
         this.#revokeQuietly(issued);
         return this.adopt(stored.long);
       }
