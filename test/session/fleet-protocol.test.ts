@@ -6,7 +6,6 @@ import {
   type AuthSessionEvents,
   type AuthSessionOptions,
   MemoryTokenStore,
-  type TokenRecord,
   type TokenStore,
   TokenStoreError,
 } from '../../src/index.js';
