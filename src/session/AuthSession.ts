@@ -3,24 +3,19 @@ import { MAX_TIMER_MS } from '../api/config.js';
 import { AbortError } from '../errors/AbortError.js';
 import { AuthApiError } from '../errors/AuthApiError.js';
 import { SessionClosedError } from '../errors/SessionClosedError.js';
-import type { ShortTokenResponse } from '../types.js';
 import { RefreshCoordinator } from './coordinator.js';
 import { AUTH_SESSION_EVENTS, type AuthSessionEventName, type AuthSessionListener, Emitter, iso } from './events.js';
-import { type HeldToken, heldFromResponse, isUsable, refreshAtMs } from './expiry.js';
+import { type HeldToken, isUsable } from './expiry.js';
 import { asSdkError, LongTokens } from './long-token.js';
 import { MemoryTokenStore } from './MemoryTokenStore.js';
 import type { AuthSessionOptions, GetAccessTokenOptions } from './options.js';
-import { SessionStore, type StoredTokens } from './SessionStore.js';
+import { SessionStore } from './SessionStore.js';
 import { checkGetAccessTokenOptions, checkSessionOptions, storeKeyFor } from './session-config.js';
 import { createSessionFetch } from './session-fetch.js';
+import { ShortTokens } from './short-token.js';
 import { SingleFlight, untilAborted } from './single-flight.js';
-import type { TokenStoreChange } from './TokenStore.js';
 
-const isUnauthorized = (error: unknown): boolean => error instanceof AuthApiError && error.status === 401;
 const isNotFound = (error: unknown): boolean => error instanceof AuthApiError && error.status === 404;
-
-/** A long token and the short token exchanged for it. */
-type TokenPair = { readonly long: HeldToken; readonly short: HeldToken };
 
 /**
  * Hands out short-term JWTs for every API call: it caches the long token (in a {@link TokenStore}),
@@ -45,20 +40,13 @@ export class AuthSession {
   readonly #api: AuthApi;
   readonly #options: AuthSessionOptions;
   readonly #store: SessionStore;
-  readonly #coordinator: RefreshCoordinator;
   readonly #longTokens: LongTokens;
+  readonly #shortTokens: ShortTokens;
   readonly #now: () => number;
-  readonly #refreshWindowSeconds: number;
   readonly #events = new Emitter();
   readonly #shortFlight = new SingleFlight<HeldToken>();
-  readonly #longFlight = new SingleFlight<HeldToken>();
-  #short: HeldToken | undefined;
-  #shortRefreshAtMs = Number.NEGATIVE_INFINITY;
   #closed = false;
-  #generation = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  /** Stops listening to the store's changes; null until the first refresh subscribes. */
-  #unsubscribe: (() => void) | undefined | null = null;
 
   /**
    * Sends nothing: the first {@link AuthSession.getAccessToken} loads the long token (store, then
@@ -82,9 +70,14 @@ export class AuthSession {
       this.#events,
       options.storeTimeoutMs ?? 5_000,
     );
-    this.#coordinator = new RefreshCoordinator(this.#store, this.#events, options.leaseTtlMs ?? 30_000, this.#now);
-    this.#longTokens = new LongTokens({ api: this.#api, store: this.#store, events: this.#events, now: this.#now, options });
-    this.#refreshWindowSeconds = options.refreshWindowSeconds ?? 60;
+    const context = { api: this.#api, store: this.#store, events: this.#events, now: this.#now, options };
+    this.#longTokens = new LongTokens(context);
+    this.#shortTokens = new ShortTokens({
+      ...context,
+      coordinator: new RefreshCoordinator(this.#store, this.#events, options.leaseTtlMs ?? 30_000, this.#now),
+      longTokens: this.#longTokens,
+      onToken: () => this.#schedule(),
+    });
     for (const [name, listener] of Object.entries(options.on ?? {})) {
       this.#events.on(name as AuthSessionEventName, listener as AuthSessionListener<AuthSessionEventName>);
     }
@@ -106,8 +99,8 @@ export class AuthSession {
     if (this.#closed) throw new SessionClosedError();
     if (options !== undefined) checkGetAccessTokenOptions(options);
     const force = options?.forceRefresh === true;
-    const short = this.#short;
-    if (short !== undefined && !force && this.#now() < this.#shortRefreshAtMs) return short.token;
+    const short = this.#shortTokens.current;
+    if (short !== undefined && !force && this.#now() < this.#shortTokens.refreshAtMs) return short.token;
     try {
       const held = await untilAborted(this.#refreshShort(force), options?.signal, 'getAccessToken');
       return held.token;
@@ -115,7 +108,7 @@ export class AuthSession {
       if (this.#closed) throw new SessionClosedError();
       if (error instanceof AbortError) throw error;
       // Refresh ahead failed, but the current token is still good: serve it, the next call tries again.
-      const current = this.#short;
+      const current = this.#shortTokens.current;
       if (!force && current !== undefined && isUsable(current, this.#now())) return current.token;
       throw error;
     }
@@ -124,7 +117,7 @@ export class AuthSession {
   /** The long-term token, loaded (store, `longToken`, `credentials`) or rotated as needed. */
   async getLongToken(): Promise<string> {
     if (this.#closed) throw new SessionClosedError();
-    return (await this.#longToken()).token;
+    return (await this.#shortTokens.longToken()).token;
   }
 
   /**
@@ -145,7 +138,7 @@ export class AuthSession {
    * @throws the first revocation error other than 404, after both were tried.
    */
   async revoke(): Promise<void> {
-    const short = this.#short;
+    const short = this.#shortTokens.current;
     let long = this.#longTokens.held;
     this.close();
     if (long === undefined) {
@@ -168,15 +161,11 @@ export class AuthSession {
   /** Stops the session without revoking anything: timers stop, memory is cleared, the store is kept. */
   close(): void {
     this.#closed = true;
-    this.#generation += 1;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#unsubscribe?.();
-    this.#unsubscribe = undefined;
-    this.#short = undefined;
+    this.#shortTokens.close();
     this.#longTokens.close();
     this.#shortFlight.forget();
-    this.#longFlight.forget();
   }
 
   /** `using session = new AuthSession(…)`: closes it. */
@@ -192,7 +181,7 @@ export class AuthSession {
   /** For session.fetch: the current token, or after a 401 a fresh one unless another caller already got it. */
   #tokenFor(refused: string | undefined, signal: AbortSignal | undefined): Promise<string> {
     if (refused === undefined) return signal === undefined ? this.getAccessToken() : this.getAccessToken({ signal });
-    const current = this.#short;
+    const current = this.#shortTokens.current;
     if (current !== undefined && current.token !== refused && isUsable(current, this.#now())) return Promise.resolve(current.token);
     return this.getAccessToken(signal === undefined ? { forceRefresh: true } : { forceRefresh: true, signal });
   }
@@ -200,11 +189,10 @@ export class AuthSession {
   #refreshShort(force: boolean): Promise<HeldToken> {
     return this.#shortFlight.run(async () => {
       try {
-        this.#listen();
-        return await this.#obtainShort(force);
+        return await this.#shortTokens.obtain(force);
       } catch (error) {
         const sdkError = this.#closed ? new SessionClosedError() : asSdkError(error);
-        const current = this.#short;
+        const current = this.#shortTokens.current;
         const stillValid = current !== undefined && isUsable(current, this.#now());
         if (!this.#closed)
           this.#events.emit('refreshFailed', { error: sdkError, stillValidUntil: stillValid ? iso(current.expiresAtMs) : undefined });
@@ -214,132 +202,10 @@ export class AuthSession {
   }
 
   /**
-   * With `storeShortToken` the short token is shared through the store: a peer's is adopted, else one
-   * exchange under the lease. Without it each session exchanges on its own, and only the long token's
-   * work (load, issue, rotate) is coordinated.
-   */
-  async #obtainShort(force: boolean): Promise<HeldToken> {
-    if (this.#options.storeShortToken !== true) {
-      const long = this.#longTokens.fresh() ?? (await this.#longToken());
-      return (await this.#exchange(long, () => this.#longToken(), undefined)).short;
-    }
-    const generation = this.#generation;
-    const { value, adopted } = await this.#coordinator.run(
-      (stored) => this.#adoptableShort(stored, force),
-      async (stored, lease) => {
-        const relock = async () => this.#longTokens.ensure(await this.#store.read());
-        return this.#exchange(await this.#longTokens.ensure(stored), relock, lease);
-      },
-    );
-    this.#assertCurrent(generation);
-    if (adopted) this.#adopt(value);
-    return value.short;
-  }
-
-  /** The stored pair when its short token can be handed out now (and, when forced, is not the one held). */
-  #adoptableShort(stored: StoredTokens | undefined, force: boolean): TokenPair | undefined {
-    const short = stored?.short;
-    if (stored === undefined || short === undefined || !isUsable(stored.long, this.#now())) return undefined;
-    if (this.#now() >= refreshAtMs(short, this.#refreshWindowSeconds)) return undefined;
-    if (force && (this.#short === undefined || this.#short.token === short.token)) return undefined;
-    return { long: stored.long, short };
-  }
-
-  #adopt(pair: TokenPair): void {
-    this.#longTokens.adopt(pair.long);
-    if (this.#short?.token === pair.short.token) return;
-    this.#adoptShort(pair.short);
-    this.#events.emit('tokenAdopted', { kind: 'short', tokenId: pair.short.tokenId, expiresAt: iso(pair.short.expiresAtMs) });
-  }
-
-  #adoptShort(held: HeldToken): void {
-    this.#short = held;
-    this.#shortRefreshAtMs = refreshAtMs(held, this.#refreshWindowSeconds);
-    this.#schedule();
-  }
-
-  /**
-   * One exchange of `long` for a short token. A 401 means the long token is revoked or expired: it is
-   * dropped (from the store only if it still holds it), `relock` gets another, and the exchange is
-   * tried once more.
-   */
-  async #exchange(long: HeldToken, relock: () => Promise<HeldToken>, lease: AbortSignal | undefined): Promise<TokenPair> {
-    const generation = this.#generation;
-    let sentAtMs = this.#now();
-    let response: ShortTokenResponse;
-    try {
-      response = await this.#issueShort(long);
-    } catch (error) {
-      if (!isUnauthorized(error)) throw error;
-      await this.#longTokens.drop(long, error);
-      long = await relock();
-      sentAtMs = this.#now();
-      try {
-        response = await this.#issueShort(long);
-      } catch (retryError) {
-        if (isUnauthorized(retryError)) await this.#longTokens.drop(long, retryError);
-        throw retryError;
-      }
-    }
-    this.#assertCurrent(generation);
-    const held = heldFromResponse(response, sentAtMs);
-    this.#adoptShort(held);
-    // A lease lost meanwhile means a peer may be writing: the compare-and-set would refuse us anyway.
-    if (this.#options.storeShortToken === true && lease?.aborted !== true) await this.#store.write(long, held);
-    this.#events.emit('tokenRefreshed', { tokenId: held.tokenId, expiresAt: iso(held.expiresAtMs), expiresInSeconds: response.expires_in });
-    return { long, short: held };
-  }
-
-  #issueShort(long: HeldToken): Promise<ShortTokenResponse> {
-    const scopes = this.#options.scopes;
-    return this.#api.issueShortTermToken(scopes === undefined ? undefined : { scopes: [...scopes] }, { longToken: long.token });
-  }
-
-  /** A usable long token: memory when it needs no work, else coordinated through the store. */
-  async #longToken(): Promise<HeldToken> {
-    const fresh = this.#longTokens.fresh();
-    if (fresh !== undefined) return fresh;
-    return this.#longFlight.run(async () => {
-      const { value, adopted } = await this.#coordinator.run(
-        (stored) => this.#longTokens.adoptable(stored),
-        (stored) => this.#longTokens.ensure(stored),
-      );
-      return adopted ? this.#longTokens.adopt(value) : value;
-    });
-  }
-
-  /** Follows a peer's writes as they happen, where the store can tell: its newer tokens are taken into use. */
-  #listen(): void {
-    if (this.#unsubscribe !== null) return;
-    this.#unsubscribe = this.#store.subscribe((change) => void this.#onStoreChange(change));
-  }
-
-  async #onStoreChange(change: TokenStoreChange): Promise<void> {
-    if (this.#closed || change.revision === undefined || this.#store.isOwn(change)) return;
-    const generation = this.#generation;
-    const stored = await this.#store.read();
-    if (generation !== this.#generation || stored === undefined || !isUsable(stored.long, this.#now())) return;
-    const short = this.#short;
-    const pair = this.#options.storeShortToken === true ? this.#adoptableShort(stored, false) : undefined;
-    if (pair !== undefined && (short === undefined || (pair.short.token !== short.token && pair.short.expiresAtMs >= short.expiresAtMs)))
-      this.#adopt(pair);
-    else if (this.#longTokens.held?.token !== stored.long.token) {
-      this.#longTokens.adopt(stored.long);
-      // A peer replaced the long token (rotation, or after a 401): short tokens of the old one may be
-      // revoked with it, so the next call refreshes (the current token still serves if that fails).
-      if (this.#options.storeShortToken !== true) this.#shortRefreshAtMs = Number.NEGATIVE_INFINITY;
-    }
-  }
-
-  #assertCurrent(generation: number): void {
-    if (generation !== this.#generation) throw new SessionClosedError();
-  }
-
-  /**
    * With autoRefresh: one timer, unref'ed, for the start of the refresh window; the clock is re-checked
    * when it fires. After a failed refresh it tries again in 5 s (the failure is already an event).
    */
-  #schedule(delayMs = this.#shortRefreshAtMs - this.#now()): void {
+  #schedule(delayMs = this.#shortTokens.refreshAtMs - this.#now()): void {
     if (this.#options.autoRefresh !== true || this.#closed) return;
     clearTimeout(this.#timer);
     const timer = setTimeout(
