@@ -7,7 +7,6 @@ import { RefreshCoordinator } from './coordinator.js';
 import { AUTH_SESSION_EVENTS, type AuthSessionEventName, type AuthSessionListener, Emitter, iso } from './events.js';
 import { type HeldToken, isUsable } from './expiry.js';
 import { asSdkError, LongTokens } from './long-token.js';
-import { MemoryTokenStore } from './MemoryTokenStore.js';
 import type { AuthSessionOptions, GetAccessTokenOptions } from './options.js';
 import { SessionStore } from './SessionStore.js';
 import { checkGetAccessTokenOptions, checkSessionOptions, storeKeyFor } from './session-config.js';
@@ -65,7 +64,8 @@ export class AuthSession {
       });
     this.#now = options.now ?? Date.now;
     this.#store = new SessionStore(
-      options.store ?? new MemoryTokenStore(),
+      // No store: the session's own memory is all it needs (a Map would only copy it).
+      options.store ?? { get: () => undefined, set: () => undefined, delete: () => undefined },
       options.storeKey ?? storeKeyFor(this.#api.baseUrl, options),
       this.#events,
       options.storeTimeoutMs ?? 5_000,

@@ -51,7 +51,8 @@ export interface AuthSessionOptions {
   readonly longTokenRotationFraction?: number;
   /**
    * Where the long token is kept.
-   * @default a new MemoryTokenStore
+   * @default none: the session keeps its tokens in its own memory (share a `MemoryTokenStore` between
+   * sessions of one process to share one long token)
    */
   readonly store?: TokenStore;
   /**
