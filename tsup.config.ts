@@ -3,12 +3,15 @@ import { defineConfig } from 'tsup';
 const entry = {
   index: 'src/index.ts',
   'node/index': 'src/node/index.ts',
+  'redis/index': 'src/redis/index.ts',
   'testing/index': 'src/testing/index.ts',
   'testing/node/index': 'src/testing/node/index.ts',
 };
 // Node built-ins are only ever imported by the Node-only entries (c2m-auth/node, c2m-auth/testing/node);
-// msw is an optional peer dependency, imported only by the testing entries.
+// msw is an optional peer dependency, imported only by the testing entries; redis is one too, though
+// c2m-auth/redis only ever uses the client it is given.
 const nodeBuiltins = [/^node:/];
+const optionalPeers = ['msw', 'redis', /^@redis\//];
 
 export default defineConfig([
   {
@@ -20,7 +23,7 @@ export default defineConfig([
     sourcemap: true,
     clean: true,
     treeshake: true,
-    external: ['ky', 'zod', 'msw', ...nodeBuiltins],
+    external: ['ky', 'zod', ...optionalPeers, ...nodeBuiltins],
   },
   {
     entry,
@@ -30,8 +33,11 @@ export default defineConfig([
     dts: true,
     sourcemap: true,
     treeshake: true,
+    // Shared chunks, as in the ESM build: one AuthSdkError class for every entry, so instanceof holds
+    // across c2m-auth, c2m-auth/node and c2m-auth/redis.
+    splitting: true,
     // ky 1 is ESM-only: require('ky') from a CJS build crashes at run time, so the CJS build carries it.
     noExternal: ['ky'],
-    external: ['zod', 'msw', ...nodeBuiltins],
+    external: ['zod', ...optionalPeers, ...nodeBuiltins],
   },
 ]);
