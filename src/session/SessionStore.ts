@@ -116,13 +116,11 @@ export class SessionStore {
   }
 
   /**
-   * `task` under the store's lease. Rejects with a {@link TokenStoreError} (not reported here) when
-   * the store has no lease or cannot give one; `task`'s own errors pass through.
+   * `task` under the store's lease (only called when {@link SessionStore.coordinated}). Rejects (not
+   * reported here) when the store cannot give one; `task`'s own errors pass through.
    */
-  lease<T>(ttlMs: number, task: (signal: AbortSignal) => Promise<T>, signal: AbortSignal, onWait: () => void): Promise<T> {
-    const store = this.#store;
-    if (store.lease === undefined) return Promise.reject(new TokenStoreError('unavailable', 'the store has no lease'));
-    return store.lease<T>(this.#key, ttlMs, task, { signal, onWait });
+  async lease<T>(ttlMs: number, task: (signal: AbortSignal) => Promise<T>, signal: AbortSignal, onWait: () => void): Promise<T> {
+    return (this.#store as Required<TokenStore>).lease<T>(this.#key, ttlMs, task, { signal, onWait });
   }
 
   /** Listens to changes of the record, where the store can tell; returns the function that stops. */

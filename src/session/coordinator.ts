@@ -53,7 +53,7 @@ export class RefreshCoordinator {
         const value = phase === 'waiting' && adoptedWhileWaiting === undefined ? adopt(stored) : undefined;
         if (value === undefined) return;
         adoptedWhileWaiting = value;
-        stopWaiting.abort(new TokenStoreError('unavailable', 'a peer stored the token first'));
+        stopWaiting.abort();
       });
     });
     let subscribed = subscription !== undefined;

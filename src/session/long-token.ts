@@ -165,13 +165,10 @@ export class LongTokens {
     const { store } = this.#context;
     if ((await store.write(issued, undefined)) === 'conflict') {
       const stored = await store.read();
-      if (stored !== undefined && this.#isLive(stored.long)) {
+      const winner = stored !== undefined && this.#isLive(stored.long) ? this.adopt(stored.long) : fallback;
+      if (winner !== undefined) {
         this.#revokeQuietly(issued);
-        return this.adopt(stored.long);
-      }
-      if ((await store.write(issued, undefined)) === 'conflict' && fallback !== undefined) {
-        this.#revokeQuietly(issued);
-        return fallback;
+        return winner;
       }
     }
     this.#long = issued;

@@ -26,7 +26,9 @@ const entries = [
   {
     name: "import { AuthApi, AuthSession } from 'c2m-auth'",
     code: "import { AuthApi, AuthSession } from './dist/index.js'; globalThis.x = [AuthApi, AuthSession];",
-    ceilingBytes: 20 * KIB,
+    // 19.2 KiB before the fleet protocol (coordinator, long/short token modules, store timeouts and
+    // compare-and-set), which adds 1.7 KiB against its 1 KiB budget: see README "Size".
+    ceilingBytes: 21 * KIB,
     targetBytes: 15 * KIB,
   },
 ];
