@@ -1,1 +1,1 @@
-export { CorruptTokenFileError, FileTokenStore } from './FileTokenStore.js';
+export { CorruptTokenFileError, FileTokenStore, type FileTokenStoreOptions } from './FileTokenStore.js';
