@@ -15,6 +15,7 @@ import createClient from 'openapi-fetch';
 import { Bench } from 'tinybench';
 import type { paths } from '../generated/schema.js';
 import { bundleSize, kib } from '../test/package/bundle-size.js';
+import { fleetSection } from './fleet.js';
 
 const smoke = process.argv.includes('--smoke');
 
@@ -324,6 +325,9 @@ try {
   out('| import | median ms |');
   out('|---|---:|');
   for (const [name, values] of Object.entries(imports)) out(`| ${name} | ${fixed(median(values))} |`);
+
+  // 8. A fleet of processes on one Redis (in smoke runs, one summary line).
+  for (const line of await fleetSection(smoke)) out(line);
 
   // 7. Size.
   const sizes: [string, string, string[]][] = [

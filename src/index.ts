@@ -25,7 +25,7 @@ export { TimeoutError } from './errors/TimeoutError.js';
 export { TokenStoreError, type TokenStoreErrorReason } from './errors/TokenStoreError.js';
 export { AuthSession } from './session/AuthSession.js';
 export { AUTH_SESSION_EVENTS, type AuthSessionEventName, type AuthSessionEvents, type AuthSessionListener } from './session/events.js';
-export type { AuthSessionOptions, GetAccessTokenOptions, GivenLongToken, SessionCredentials } from './session/options.js';
 export { MemoryTokenStore } from './session/MemoryTokenStore.js';
+export type { AuthSessionOptions, GetAccessTokenOptions, GivenLongToken, SessionCredentials } from './session/options.js';
 export type { LeaseOptions, StoredShortToken, TokenRecord, TokenStore, TokenStoreChange } from './session/TokenStore.js';
 export type { AuthError, GrantType, LongTokenRequest, LongTokenResponse, ShortTokenRequest, ShortTokenResponse } from './types.js';

@@ -1,8 +1,4 @@
-export {
-  fromIoredis,
-  type IoredisLike,
-  type RedisClientLike,
-  type RedisSubscriberLike,
-  RedisTokenStore,
-  type RedisTokenStoreOptions,
-} from './RedisTokenStore.js';
+export type { RedisClientLike, RedisSubscriberLike } from './client.js';
+export { fromIoredis, type IoredisLike } from './ioredis.js';
+export type { RedisTokenStoreOptions } from './options.js';
+export { RedisTokenStore } from './RedisTokenStore.js';

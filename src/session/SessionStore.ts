@@ -17,7 +17,8 @@ type Operation = AuthSessionEvents['storeError']['operation'];
 // By name, not instanceof: a store may come from another bundle (a CJS entry carries its own copy).
 const isUnreadable = (error: unknown): boolean =>
   error instanceof Error &&
-  ((error.name === 'TokenStoreError' && (error as TokenStoreError).reason === 'unreadable_record') || error.name === 'CorruptTokenFileError');
+  ((error.name === 'TokenStoreError' && (error as TokenStoreError).reason === 'unreadable_record') ||
+    error.name === 'CorruptTokenFileError');
 
 const newRevision = (): string =>
   Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(16).padStart(2, '0')).join('');

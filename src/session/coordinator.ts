@@ -1,4 +1,3 @@
-import { TokenStoreError } from '../errors/TokenStoreError.js';
 import type { Emitter } from './events.js';
 import type { SessionStore, StoredTokens } from './SessionStore.js';
 
@@ -61,11 +60,6 @@ export class RefreshCoordinator {
       if (subscribed) subscription?.();
       subscribed = false;
     };
-    // A holder that is alive but never done (far past its own request timeout) must not stall us forever.
-    const maxWait = setTimeout(
-      () => stopWaiting.abort(new TokenStoreError('timeout', `the store's lease was not free within ${2 * this.#leaseTtlMs} ms`)),
-      2 * this.#leaseTtlMs,
-    );
     const waited = (adopted: boolean) => {
       if (peerHeld) this.#events.emit('leaseWaited', { waitedMs: Math.max(0, this.#now() - startedMs), adopted });
     };
@@ -74,7 +68,6 @@ export class RefreshCoordinator {
         this.#leaseTtlMs,
         async (lease) => {
           phase = 'holding';
-          clearTimeout(maxWait);
           unsubscribe();
           const stored = await this.#store.read();
           const value = adopt(stored);
@@ -93,11 +86,11 @@ export class RefreshCoordinator {
         return { value: adoptedWhileWaiting, adopted: true };
       }
       if (phase === 'holding') throw error;
-      // No lease to be had (the store is down, or its holder never finishes): go on alone.
+      // No lease to be had (the store is down): go on alone. A live holder is waited for however long
+      // its refresh takes (a Retry-After, say): a dead one's lease expires, and one waiter takes over.
       this.#store.report('lease', error);
       return { value: await task(first, undefined), adopted: false };
     } finally {
-      clearTimeout(maxWait);
       unsubscribe();
     }
   }

@@ -56,6 +56,24 @@ async function runNode(args: string[]): Promise<unknown> {
 
 const expected = { token: 'st_jwt', error: ['AuthApiError', true, true, 401, 'invalid_token'] };
 
+// c2m-auth/redis over a node-redis client never connected: its error must be of c2m-auth's own classes.
+const redisProgram = (load: (name: string) => string) => `
+  const { AuthSdkError, TokenStoreError } = ${load('c2m-auth')};
+  const { RedisTokenStore } = ${load('c2m-auth/redis')};
+  const { createClient } = ${load('redis')};
+  const store = new RedisTokenStore({ client: createClient({ url: 'redis://127.0.0.1:1' }) });
+  const error = await store.get('k').catch((e) => e);
+  console.log(JSON.stringify({
+    store: typeof RedisTokenStore,
+    error: [error.name, error.reason, error.message, error instanceof TokenStoreError, error instanceof AuthSdkError],
+  }));
+`;
+
+const redisExpected = {
+  store: 'function',
+  error: ['TokenStoreError', 'unavailable', 'RedisTokenStore: Redis failed get (ClientClosedError)', true, true],
+};
+
 describe('the built package', () => {
   it('lets a Node process holding a session with autoRefresh exit by itself', async () => {
     seen.length = 0;
@@ -94,6 +112,22 @@ describe('the built package', () => {
     const output = await runNode(['--input-type=commonjs', '-e', `(async () => { ${program("require('c2m-auth')")} })()`]);
     expect(output).toEqual(expected);
     expect(seen).toHaveLength(2);
+  });
+
+  it('runs c2m-auth/redis as ESM, one TokenStoreError class with c2m-auth', async () => {
+    const output = await runNode(['--input-type=module', '-e', redisProgram((name) => `await import('${name}')`)]);
+    expect(output).toEqual(redisExpected);
+  });
+
+  it('runs c2m-auth/redis as CJS, one TokenStoreError class with require("c2m-auth") (shared chunks)', async () => {
+    const output = await runNode(['--input-type=commonjs', '-e', `(async () => { ${redisProgram((name) => `require('${name}')`)} })()`]);
+    expect(output).toEqual(redisExpected);
+  });
+
+  it('resolves c2m-auth/redis to its two builds', async () => {
+    const cjs = await runNode(['--input-type=commonjs', '-e', "console.log(JSON.stringify(require.resolve('c2m-auth/redis')))"]);
+    const esm = await runNode(['--input-type=module', '-e', "console.log(JSON.stringify(import.meta.resolve('c2m-auth/redis')))"]);
+    expect([cjs, esm]).toEqual([`${root}dist/redis/index.cjs`, `file://${root}dist/redis/index.js`]);
   });
 
   it('resolves the two builds to the two files', async () => {

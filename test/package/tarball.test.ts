@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,11 +22,20 @@ beforeAll(async () => {
   const packed = await run(npm, ['pack', '--silent', '--pack-destination', project], { cwd: root });
   const tarball = packed.stdout.trim().split('\n').pop() ?? '';
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }));
+  // The optional peers, at the versions the repository tests against.
   const msw = (await import('msw/package.json', { with: { type: 'json' } })).default.version;
-  await run(npm, ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--prefer-offline', `./${tarball}`, `msw@${msw}`], {
-    cwd: project,
-    timeout: 240_000,
-  });
+  const redis = (await import('redis/package.json', { with: { type: 'json' } })).default.version;
+  const install = [
+    'install',
+    '--no-audit',
+    '--no-fund',
+    '--ignore-scripts',
+    '--prefer-offline',
+    `./${tarball}`,
+    `msw@${msw}`,
+    `redis@${redis}`,
+  ];
+  await run(npm, install, { cwd: project, timeout: 240_000 });
   served = await serveAuthMock();
 }, 300_000);
 
@@ -78,23 +88,74 @@ describe('the packed tarball, installed in a fresh project', () => {
     expect(output).toEqual({ id: true, error: [true, 401, 'invalid_token'] });
   }, 30_000);
 
-  it('resolves c2m-auth/node, c2m-auth/testing and c2m-auth/testing/node from both module systems', async () => {
+  it('resolves c2m-auth/node, c2m-auth/redis, c2m-auth/testing and c2m-auth/testing/node from both module systems', async () => {
+    const subpaths = "['c2m-auth/node', 'c2m-auth/redis', 'c2m-auth/testing', 'c2m-auth/testing/node']";
     const esm = await node(
       'subpaths.mjs',
-      `const names = await Promise.all(['c2m-auth/node', 'c2m-auth/testing', 'c2m-auth/testing/node'].map(async (name) => Object.keys(await import(name)).sort().join()));
+      `const names = await Promise.all(${subpaths}.map(async (name) => Object.keys(await import(name)).sort().join()));
        console.log(JSON.stringify(names));`,
     );
     const cjs = await node(
       'subpaths.cjs',
-      `console.log(JSON.stringify(['c2m-auth/node', 'c2m-auth/testing', 'c2m-auth/testing/node'].map((name) => Object.keys(require(name)).sort().join())));`,
+      `console.log(JSON.stringify(${subpaths}.map((name) => Object.keys(require(name)).sort().join())));`,
     );
-    const expected = ['CorruptTokenFileError,FileTokenStore', 'createAuthHandlers', 'serveAuthMock'];
+    const expected = ['CorruptTokenFileError,FileTokenStore', 'RedisTokenStore,fromIoredis', 'createAuthHandlers', 'serveAuthMock'];
     expect([esm, cjs]).toEqual([expected, expected]);
   }, 30_000);
 
-  it('bundles the main entry for browsers with no Node built-in inside', async () => {
+  // A store over a node-redis client that was never connected: its commands fail at once, and the
+  // store's errors must be instances of the very TokenStoreError (and AuthSdkError) that c2m-auth exports.
+  const redisProbe = `
+    const misused = (() => {
+      try {
+        new RedisTokenStore({ client: {} });
+      } catch (error) {
+        return [error.constructor === TypeError, error.message];
+      }
+    })();
+    const store = new RedisTokenStore({ client: createClient({ url: 'redis://127.0.0.1:1' }) });
+    const failed = await store.get('k').catch((error) => error);
+    await store.close();
+    const closed = await store.set('k', { version: 1 }).catch((error) => error);
+    console.log(JSON.stringify({
+      exports: [typeof RedisTokenStore, typeof fromIoredis],
+      misused,
+      errors: [failed, closed].map((error) => [error.name, error.reason, error.message, error instanceof TokenStoreError, error instanceof AuthSdkError]),
+    }));`;
+  const redisExpected = {
+    exports: ['function', 'function'],
+    misused: [true, 'RedisTokenStore: option "client" must be a node-redis client (with sendCommand and duplicate), or an adapter'],
+    errors: [
+      ['TokenStoreError', 'unavailable', 'RedisTokenStore: Redis failed get (ClientClosedError)', true, true],
+      ['TokenStoreError', 'unavailable', 'RedisTokenStore: the store is closed', true, true],
+    ],
+  };
+
+  it('runs c2m-auth/redis through ESM import, its errors the TokenStoreError class of c2m-auth', async () => {
+    const output = await node(
+      'redis.mjs',
+      `import { AuthSdkError, TokenStoreError } from 'c2m-auth';
+       import { fromIoredis, RedisTokenStore } from 'c2m-auth/redis';
+       import { createClient } from 'redis';
+       ${redisProbe}`,
+    );
+    expect(output).toEqual(redisExpected);
+  }, 30_000);
+
+  it('runs c2m-auth/redis through CJS require, its errors the TokenStoreError class of require("c2m-auth")', async () => {
+    const output = await node(
+      'redis.cjs',
+      `const { AuthSdkError, TokenStoreError } = require('c2m-auth');
+       const { fromIoredis, RedisTokenStore } = require('c2m-auth/redis');
+       const { createClient } = require('redis');
+       (async () => { ${redisProbe} })();`,
+    );
+    expect(output).toEqual(redisExpected);
+  }, 30_000);
+
+  it('bundles the main entry for browsers with neither redis nor any Node built-in inside', async () => {
     const result = await build({
-      stdin: { contents: "export { AuthApi, AuthSession } from 'c2m-auth';", resolveDir: project, loader: 'js' },
+      stdin: { contents: "export * from 'c2m-auth';", resolveDir: project, loader: 'js' },
       bundle: true,
       minify: true,
       format: 'esm',
@@ -105,8 +166,17 @@ describe('the packed tarball, installed in a fresh project', () => {
     });
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.some((input) => input.includes('node_modules/c2m-auth/dist/'))).toBe(true);
-    expect(inputs.filter((input) => /^node:|(^|\/)(fs|path|os|crypto|http)(\/|$)/.test(input))).toEqual([]);
-    expect(result.outputFiles[0]?.text).not.toMatch(/from\s*"node:|require\("node:/);
+    // redis is installed in this project: had the main entry imported it, it would be bundled in.
+    expect(inputs.filter((input) => /(^|\/)node_modules\/(redis|@redis)\//.test(input))).toEqual([]);
+    const builtins = new Set(builtinModules.flatMap((name) => [name, name.split('/')[0], `node:${name}`]));
+    expect(inputs.filter((input) => input.startsWith('node:') || builtins.has(input))).toEqual([]);
+    const imported = [...(result.outputFiles[0]?.text ?? '').matchAll(/(?:\bfrom|\bimport|\brequire)\s*\(?\s*["']([^"']+)["']/g)].map(
+      (match) => match[1],
+    );
+    expect(imported.filter((name) => name === undefined || name === 'redis' || name.startsWith('@redis/') || builtins.has(name))).toEqual(
+      [],
+    );
+    expect(result.outputFiles[0]?.text).not.toMatch(/from\s*"node:|require\("node:|RedisTokenStore|EVALSHA/);
   });
 
   it.each(['node16', 'bundler'] as const)(
@@ -130,6 +200,21 @@ describe('the packed tarball, installed in a fresh project', () => {
        export const served = serveAuthMock;
        export const isApiError = (error: unknown): number | undefined => (error instanceof AuthApiError ? error.status : undefined);`,
       );
+      await writeFile(
+        join(dir, 'redis-consumer.mts'),
+        `import { TokenStoreError, type TokenStore } from 'c2m-auth';
+       import { fromIoredis, type IoredisLike, type RedisClientLike, RedisTokenStore, type RedisTokenStoreOptions } from 'c2m-auth/redis';
+       import { createClient } from 'redis';
+       const redis = createClient({ url: 'redis://127.0.0.1:6379' });
+       const options: RedisTokenStoreOptions = { client: redis, prefix: 'billing:', commandTimeoutMs: 500, encryptionKey: new Uint8Array(32) };
+       export const store: TokenStore = new RedisTokenStore(options);
+       // @ts-expect-error the client is required
+       new RedisTokenStore({ prefix: 'billing:' });
+       export const adapted = (ioredis: IoredisLike): RedisClientLike => fromIoredis(ioredis);
+       export const reason = (error: unknown) => (error instanceof TokenStoreError ? error.reason : undefined);
+       await using disposable = new RedisTokenStore({ client: await redis.connect() });
+       export const closing: Promise<void> = disposable.close();`,
+      );
       const options = {
         compilerOptions: {
           strict: true,
@@ -143,14 +228,14 @@ describe('the packed tarball, installed in a fresh project', () => {
           types: ['node'],
           typeRoots: [join(root, 'node_modules/@types')],
         },
-        files: ['consumer.mts'],
+        files: ['consumer.mts', 'redis-consumer.mts'],
       };
       await writeFile(join(dir, 'tsconfig.json'), JSON.stringify(options));
       const result = await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: dir }).catch(
         (error: { stdout: string }) => error,
       );
       expect(result.stdout).toBe('');
-      expect(await readdir(dir)).toEqual(['consumer.mts', 'tsconfig.json']);
+      expect((await readdir(dir)).sort()).toEqual(['consumer.mts', 'redis-consumer.mts', 'tsconfig.json']);
     },
     60_000,
   );
