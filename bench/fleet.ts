@@ -228,7 +228,7 @@ const cachedCost = (run: FleetRun): string => {
 
 /** The fleet section's lines for BENCHMARKS.md; in smoke runs, one summary line. */
 export async function fleetSection(smoke: boolean): Promise<string[]> {
-  const heading = '## 8. A fleet: many processes on one Redis';
+  const heading = '## 7. A fleet: many processes on one Redis';
   if (!redisAvailable) {
     const missing = `No redis-server at ${REDIS_SERVER_PATH} (apt-get install redis-server, or set REDIS_SERVER_PATH): the fleet table is skipped.`;
     return smoke ? [`Fleet: ${missing}`] : ['', heading, '', missing];

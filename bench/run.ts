@@ -343,7 +343,7 @@ try {
     ['openapi-fetch alone', "import createClient from 'openapi-fetch'; globalThis.x = createClient;", []],
   ];
   out();
-  out('## 7. Size: browser bundles (esbuild, minified, gzip -9; ky and zod inside)');
+  out('## 8. Size: browser bundles (esbuild, minified, gzip -9; ky and zod inside)');
   out();
   out('| bundle | min | min+gzip |');
   out('|---|---:|---:|');

@@ -5,31 +5,36 @@
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { RedisTokenStore } from '../../src/redis/index.js';
-import type { TokenRecord } from '../../src/session/TokenStore.js';
 import { type ServedAuthMock, serveAuthMock } from '../../src/testing/node/index.js';
 import { describeRedis, type RedisServer, startRedis } from '../support/redis-server.js';
 import {
   buildWorker,
   exchangesAt,
   FLEET_CREDENTIALS,
-  failureNames,
   finish,
-  firstLine,
   fleetStoreKey,
   go,
   judgeByKit,
   killLeftovers,
   liveLongTokenIds,
   printedSecrets,
-  recordDueForRotation,
   removeWorkerBuild,
   startFleet,
   storeErrors,
   sum,
   until,
-  type WorkerOptions,
   type WorkerSummary,
 } from './fleet.js';
+import {
+  coldStart,
+  exchangesAgainstIdeal,
+  type FleetStore,
+  leaseHolderKilled,
+  leaseWaitedMaxMs,
+  noFailures,
+  rotationByCompareAndSet,
+  rotationUnderLease,
+} from './scenarios.js';
 
 /** A 3 s short token is refreshed at half its life (the 60 s refresh window is capped at half the lifetime). */
 const REFRESH_PERIOD_MS = 1_500;
@@ -59,14 +64,6 @@ describeRedis('a fleet of processes sharing one Redis', () => {
     served = await serveAuthMock(options);
     return served;
   };
-  const onRedis = (kit: ServedAuthMock, options: Partial<WorkerOptions> = {}): WorkerOptions => ({
-    baseUrl: kit.url,
-    store: 'redis',
-    redisUrl: redis.url,
-    mode: 'cold',
-    callers: 250,
-    ...options,
-  });
   /** A RedisTokenStore of this process on the test's Redis, for seeding and reading the record. */
   const withStore = async <T>(use: (store: RedisTokenStore) => Promise<T>): Promise<T> => {
     const client = createClient({ url: redis.url });
@@ -80,10 +77,13 @@ describeRedis('a fleet of processes sharing one Redis', () => {
       client.destroy();
     }
   };
-  const noFailures = (summaries: readonly WorkerSummary[]) => {
-    expect(failureNames(summaries)).toEqual({});
-    expect(sum(summaries, (summary) => summary.failures)).toBe(0);
+  const redisStore: FleetStore = {
+    label: 'redis',
+    on: (kit, options = {}) => ({ baseUrl: kit.url, store: 'redis', redisUrl: redis.url, mode: 'cold', callers: 250, ...options }),
+    get: (key) => withStore((store) => store.get(key)),
+    set: (key, record) => withStore((store) => store.set(key, record)),
   };
+  const onRedis = redisStore.on;
   const noExpiredToken = (kit: ServedAuthMock, summaries: readonly WorkerSummary[]) => {
     expect(sum(summaries, (summary) => summary.expiredHandOuts)).toBe(0);
     expect(sum(summaries, (summary) => summary.unknownHandOuts)).toBe(0);
@@ -93,28 +93,10 @@ describeRedis('a fleet of processes sharing one Redis', () => {
   };
 
   it('cold: 8 processes × 250 concurrent callers share 1 long-token issuance and 1 exchange', async () => {
-    const kit = await serve();
-    const workers = await startFleet(8, onRedis(kit));
-    go(workers);
-    const summaries = await finish(workers, 30_000);
-    const figures = {
-      issuances: kit.mock.count('issueLongTermToken'),
-      exchanges: kit.mock.count('issueShortTermToken'),
-      calls: sum(summaries, (summary) => summary.calls),
-      leaseWaited: sum(summaries, (summary) => summary.events.leaseWaited),
-      adoptedShort: sum(summaries, (summary) => summary.events.tokenAdopted.short),
-      storeErrors: sum(summaries, storeErrors),
-    };
-    console.log(`fleet cold (redis): ${JSON.stringify(figures)}`);
-    expect(figures.issuances).toBe(1);
-    expect(figures.exchanges).toBe(1);
-    expect(figures.calls).toBe(2_000);
-    noFailures(summaries);
-    noExpiredToken(kit, summaries);
-    expect(figures.storeErrors).toBe(0);
-    // One process issued and exchanged; the other seven adopted its tokens from the store.
-    expect(sum(summaries, (summary) => summary.events.tokenRefreshed)).toBe(1);
-    expect(figures.adoptedShort).toBe(7);
+    await coldStart(await serve(), redisStore, 8, {
+      figures: (summaries) => ({ adoptedShort: sum(summaries, (summary) => summary.events.tokenAdopted.short) }),
+      handOuts: noExpiredToken,
+    });
   }, 60_000);
 
   it('a plain store without coordination (get, set, delete only) issues a long token per process', async () => {
@@ -142,13 +124,10 @@ describeRedis('a fleet of processes sharing one Redis', () => {
     const workers = await startFleet(8, onRedis(kit, { mode: 'run', callers: 4, durationMs: 20_000, paceMs: 10, presentEveryMs: 100 }));
     go(workers);
     const summaries = await finish(workers, 40_000);
-    const exchanges = exchangesAt(kit.mock);
     // The single-process ideal: one exchange starts the run, then one every REFRESH_PERIOD_MS (a 3 s
     // token is refreshed once 1.5 s of it is gone) until the last caller stops: 1 + floor(20 / 1.5) =
     // 14 for a run of 20 s counted from the first exchange.
-    const firstMs = exchanges[0] ?? Number.NaN;
-    const endMs = Math.max(...summaries.map((summary) => summary.endedAtMs));
-    const ideal = 1 + Math.floor((endMs - firstMs) / REFRESH_PERIOD_MS);
+    const { exchanges, firstMs, endMs, ideal } = exchangesAgainstIdeal(kit, summaries, REFRESH_PERIOD_MS);
     const figures = {
       exchanges: exchanges.length,
       ideal,
@@ -171,40 +150,11 @@ describeRedis('a fleet of processes sharing one Redis', () => {
   }, 90_000);
 
   it('the lease holder killed mid-exchange: a survivor refreshes within leaseTtlMs + 1 s, and no surviving caller fails', async () => {
-    const kit = await serve();
-    const leaseTtlMs = 2_000;
-    kit.mock.failNext('issueShortTermToken', { delayMs: 60_000 });
-    const workers = await startFleet(8, onRedis(kit, { callers: 50, leaseTtlMs }));
-    go(workers);
-    // Exchanges are sent under the lease: the worker whose exchange is sent holds it. It is killed once
-    // the kit has that exchange (killed sooner, its request might never arrive, and the hang would
-    // catch the next holder's exchange instead).
-    const { worker: holder } = await firstLine(workers, (line) => line.type === 'exchange-sent', 20_000, 'the first exchange');
-    await until(() => kit.mock.count('issueShortTermToken') === 1, 10_000, "the holder's exchange at the kit");
-    holder.kill('SIGKILL');
-    const killedAtMs = Date.now();
-    const survivors = workers.filter((worker) => worker !== holder);
-    const { received } = await firstLine(survivors, (line) => line.type === 'refreshed', 15_000, "a survivor's refresh");
-    const summaries = await finish(survivors, 20_000);
-    const figures = {
-      takeoverMs: received.receivedAtMs - killedAtMs,
-      issuances: kit.mock.count('issueLongTermToken'),
-      exchanges: kit.mock.count('issueShortTermToken'),
-      survivorCalls: sum(summaries, (summary) => summary.calls),
-      leaseWaitedMaxMs: Math.max(...summaries.map((summary) => summary.events.leaseWaitedMaxMs)),
-      storeErrors: sum(summaries, storeErrors),
-    };
-    console.log(`fleet lease holder killed (redis): ${JSON.stringify(figures)}`);
-    expect(await holder.exited).toEqual({ code: null, signal: 'SIGKILL' });
-    expect(figures.takeoverMs).toBeLessThanOrEqual(leaseTtlMs + 1_000);
-    // The holder's long token was stored before its exchange hung: the survivors adopt it.
-    expect(figures.issuances).toBe(1);
-    expect(figures.exchanges).toBe(2);
+    const { summaries } = await leaseHolderKilled(await serve(), redisStore, 8, {
+      figures: (survivors) => ({ leaseWaitedMaxMs: leaseWaitedMaxMs(survivors) }),
+    });
+    // One survivor refreshed; the others adopted its short token.
     expect(sum(summaries, (summary) => summary.events.tokenRefreshed)).toBe(1);
-    expect(sum(summaries, (summary) => summary.exchangesSent)).toBe(1);
-    expect(figures.survivorCalls).toBe(7 * 50);
-    noFailures(summaries);
-    expect(figures.storeErrors).toBe(0);
   }, 60_000);
 
   // FAILS on the protocol as it is (src/session/coordinator.ts): a waiter gives up on the lease
@@ -223,7 +173,7 @@ describeRedis('a fleet of processes sharing one Redis', () => {
       exchanges: kit.mock.count('issueShortTermToken'),
       issuances: kit.mock.count('issueLongTermToken'),
       storeErrors: summaries.map((summary) => summary.events.storeError),
-      leaseWaitedMaxMs: Math.max(...summaries.map((summary) => summary.events.leaseWaitedMaxMs)),
+      leaseWaitedMaxMs: leaseWaitedMaxMs(summaries),
     };
     console.log(`fleet Retry-After under the lease (redis): ${JSON.stringify(figures)}`);
     noFailures(summaries);
@@ -297,55 +247,11 @@ describeRedis('a fleet of processes sharing one Redis', () => {
   }, 90_000);
 
   it('two processes in the rotation window at once: one rotates, the other adopts; the old long token is revoked', async () => {
-    const kit = await serve();
-    const due = recordDueForRotation(kit.mock);
-    await withStore((store) => store.set(fleetStoreKey(kit.url), due.record));
-    const workers = await startFleet(2, onRedis(kit, { callers: 50, longTokenTtlSeconds: 3_600 }));
-    go(workers);
-    const summaries = await finish(workers, 30_000);
-    const stored = await withStore((store) => store.get(fleetStoreKey(kit.url)));
-    await until(() => liveLongTokenIds(kit.mock).length === 1, 5_000, 'the old long token revoked');
-    const figures = {
-      issuances: kit.mock.count('issueLongTermToken'),
-      rotations: sum(summaries, (summary) => summary.events.longTokenRotated),
-      live: liveLongTokenIds(kit.mock),
-      stored: stored?.tokenId,
-      revoked: kit.mock.tokens.filter((token) => token.kind === 'long' && token.revoked).map((token) => token.id),
-    };
-    console.log(`fleet rotation (redis, lease): ${JSON.stringify(figures)}`);
-    expect(figures.issuances).toBe(1);
-    expect(figures.rotations).toBe(1);
-    expect(figures.live).toEqual([figures.stored]);
-    expect(figures.revoked).toEqual([due.tokenId]);
-    expect(sum(summaries, (summary) => summary.calls)).toBe(100);
-    noFailures(summaries);
+    await rotationUnderLease(await serve(), redisStore);
   }, 60_000);
 
   it('two processes rotating at once with compare-and-set and no lease: one new long token survives, every other is revoked', async () => {
-    const kit = await serve();
-    const due = recordDueForRotation(kit.mock);
-    await withStore((store) => store.set(fleetStoreKey(kit.url), due.record));
-    const workers = await startFleet(2, onRedis(kit, { callers: 50, longTokenTtlSeconds: 3_600, capabilities: 'cas' }));
-    go(workers);
-    const summaries = await finish(workers, 30_000);
-    const stored: TokenRecord | undefined = await withStore((store) => store.get(fleetStoreKey(kit.url)));
-    // Revocations are sent fire-and-forget; the kit's state is polled until they landed.
-    await until(() => liveLongTokenIds(kit.mock).length === 1, 5_000, 'every long token but one revoked');
-    const longTokens = kit.mock.tokens.filter((token) => token.kind === 'long');
-    const figures = {
-      issuances: kit.mock.count('issueLongTermToken'),
-      rotations: sum(summaries, (summary) => summary.events.longTokenRotated),
-      live: liveLongTokenIds(kit.mock),
-      stored: stored?.tokenId,
-      revoked: longTokens.filter((token) => token.revoked).length,
-    };
-    console.log(`fleet rotation (redis, compare-and-set only): ${JSON.stringify(figures)}`);
-    expect(figures.live).toEqual([figures.stored]);
-    expect(figures.stored).not.toBe(due.tokenId);
-    expect(figures.revoked).toBe(longTokens.length - 1);
-    expect(figures.rotations).toBe(1);
-    expect(sum(summaries, (summary) => summary.calls)).toBe(100);
-    noFailures(summaries);
+    await rotationByCompareAndSet(await serve(), redisStore);
   }, 60_000);
 
   // RedisTokenStore makes Redis the clock: every write keeps the writer's offset from Redis's TIME
@@ -370,10 +276,7 @@ describeRedis('a fleet of processes sharing one Redis', () => {
     );
     go(workers);
     const summaries = await finish(workers, 30_000);
-    const exchanges = exchangesAt(kit.mock);
-    const firstMs = exchanges[0] ?? Number.NaN;
-    const endMs = Math.max(...summaries.map((summary) => summary.endedAtMs));
-    const ideal = 1 + Math.floor((endMs - firstMs) / REFRESH_PERIOD_MS);
+    const { exchanges, ideal } = exchangesAgainstIdeal(kit, summaries, REFRESH_PERIOD_MS);
     const figures = {
       exchanges: exchanges.length,
       ideal,
