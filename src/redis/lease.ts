@@ -1,8 +1,10 @@
 // RedisTokenStore's leases: an owned key (SET NX PX a random owner), extended by compare-and-extend
 // while the task runs, given back by compare-and-delete, and waited for with a backoff that a
 // published release cuts short.
+
 import { TokenStoreError } from '../errors/TokenStoreError.js';
 import type { LeaseOptions } from '../session/TokenStore.js';
+import { randomHex } from '../stores/hex.js';
 import type { RedisCommands } from './client.js';
 import { LeaseWaiter } from './lease-waiter.js';
 import { EXTEND, RELEASE, runScript } from './scripts.js';
@@ -16,9 +18,7 @@ function retryDelayMs(attempt: number): number {
 }
 
 /** A random lease owner: 16 bytes, hex. */
-function newOwner(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
-}
+const newOwner = (): string => randomHex(16);
 
 /** The leases of one store: the lease of a session key `k` is the string `${prefix}lease:${k}` holding a random owner. */
 export class RedisLeases {

@@ -1,5 +1,6 @@
 // The Lua scripts RedisTokenStore runs (each atomic on the server), and their runner: EVALSHA, then
 // EVAL when the server does not have the script yet (a new or restarted server, SCRIPT FLUSH).
+import { toHex } from '../stores/hex.js';
 import type { RedisCommands } from './client.js';
 import { storeError } from './store-error.js';
 
@@ -14,9 +15,7 @@ export class LuaScript {
 
   /** The script's SHA-1, as EVALSHA names it. */
   sha(): Promise<string> {
-    this.#sha ??= crypto.subtle
-      .digest('SHA-1', new TextEncoder().encode(this.source))
-      .then((digest) => Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join(''));
+    this.#sha ??= crypto.subtle.digest('SHA-1', new TextEncoder().encode(this.source)).then((digest) => toHex(new Uint8Array(digest)));
     return this.#sha;
   }
 }

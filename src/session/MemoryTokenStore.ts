@@ -1,17 +1,7 @@
+import { untilSignal } from './single-flight.js';
 import { isExpectedRecord, type LeaseOptions, type TokenRecord, type TokenStore, type TokenStoreChange } from './TokenStore.js';
 
 type Listener = (change: TokenStoreChange) => void;
-
-/** `promise`, or a rejection with the signal's reason as soon as it fires. */
-function untilSignal(promise: Promise<unknown>, signal: AbortSignal | undefined): Promise<unknown> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
 
 /**
  * The default store: a Map in memory, shared by the sessions given the same instance. It implements

@@ -1,4 +1,5 @@
 import { TokenStoreError } from '../errors/TokenStoreError.js';
+import { randomHex } from '../stores/hex.js';
 import type { AuthSessionEvents, Emitter } from './events.js';
 import type { HeldToken } from './expiry.js';
 import { isTokenRecord, type TokenRecord, type TokenStore, type TokenStoreChange } from './TokenStore.js';
@@ -20,8 +21,7 @@ const isUnreadable = (error: unknown): boolean =>
   ((error.name === 'TokenStoreError' && (error as TokenStoreError).reason === 'unreadable_record') ||
     error.name === 'CorruptTokenFileError');
 
-const newRevision = (): string =>
-  Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(16).padStart(2, '0')).join('');
+const newRevision = (): string => randomHex(12);
 
 const toRecord = (long: HeldToken, short: HeldToken | undefined): TokenRecord => ({
   version: 1,

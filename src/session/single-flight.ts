@@ -28,10 +28,15 @@ export class SingleFlight<T> {
  * the shared work goes on for the others.
  */
 export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, operation: string): Promise<T> {
+  return untilSignal(promise, signal, () => AbortError.from(operation, signal));
+}
+
+/** `promise`, but rejected with `reason()` (by default the signal's own reason) as soon as `signal` fires. */
+export function untilSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined, reason = () => signal?.reason): Promise<T> {
   if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(AbortError.from(operation, signal));
+  if (signal.aborted) return Promise.reject(reason());
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(AbortError.from(operation, signal));
+    const onAbort = () => reject(reason());
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
