@@ -7,8 +7,11 @@ export type {
   AuthApiRetryOptions,
   BeforeRequestHook,
   CallOptions,
+  HeadersOption,
   IssueLongTermTokenOptions,
   IssueShortTermTokenOptions,
+  LongTokenSource,
+  LongTokenValue,
   RetryPolicy,
   RevokeTokenOptions,
   TokenSource,
@@ -26,6 +29,13 @@ export { TokenStoreError, type TokenStoreErrorReason } from './errors/TokenStore
 export { AuthSession } from './session/AuthSession.js';
 export { AUTH_SESSION_EVENTS, type AuthSessionEventName, type AuthSessionEvents, type AuthSessionListener } from './session/events.js';
 export { MemoryTokenStore } from './session/MemoryTokenStore.js';
-export type { AuthSessionOptions, GetAccessTokenOptions, GivenLongToken, SessionCredentials } from './session/options.js';
+export type {
+  AuthSessionOptions,
+  AuthSessionSettings,
+  AuthSessionTarget,
+  GetAccessTokenOptions,
+  GivenLongToken,
+  SessionCredentials,
+} from './session/options.js';
 export type { LeaseOptions, StoredShortToken, TokenRecord, TokenStore, TokenStoreChange } from './session/TokenStore.js';
 export type { AuthError, GrantType, LongTokenRequest, LongTokenResponse, ShortTokenRequest, ShortTokenResponse } from './types.js';

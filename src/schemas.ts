@@ -1,63 +1,157 @@
-import * as z from 'zod/mini';
+import * as core from 'zod/v4/core';
 
 // Each schema is bound to its generated type, both ways, in test/types/schemas.test-d.ts.
-// Only a few zod/mini types are used, with `refine` for the rules: every further schema type costs
-// bytes in every browser bundle.
+// The schemas are built on zod/v4/core, not zod/mini: zod's bytes in a browser bundle are its schema
+// kinds and check classes, so only objects ($ZodObject, with a $ZodNever catch-all when strict) and
+// refinements ($ZodCustom, $ZodCheck) are used. Strings, literals, whole numbers, arrays and optional
+// fields are built from those, each with the issues zod's own kind would raise, and every rule is a
+// refinement with its own message. Each kind added costs bytes.
 
 /** Longest token accepted, in characters: far above any real JWT, far below what breaks a header. */
 export const MAX_TOKEN_LENGTH = 16_384;
 
-const nonEmpty = z.string().check(z.minLength(1));
+/** Why a secret or token with a leading or trailing space or line break is refused (never trimmed). */
+export const WHITESPACE_MESSAGE = 'must not start or end with whitespace (a line break read from a file or variable?); nothing was sent';
+
+/**
+ * `core.safeParse`, but a failure's `error` is only its list of issues: zod's error class (a message
+ * of pretty-printed JSON, a lazy toString) is bytes the SDK never reads.
+ */
+export const safeParse = core._safeParse(
+  class {
+    constructor(readonly issues: core.$ZodIssue[]) {}
+  } as unknown as core.$ZodErrorClass,
+);
+
+/** A refinement: passes when `test` holds; its issue's message is `error`'s, which never quotes the value. */
+const refine = (test: (value: never) => boolean, error: (issue: { input: unknown }) => string) =>
+  new core.$ZodCustom({ type: 'custom', check: 'custom', fn: test as (value: unknown) => boolean, error });
+
+/** A rule: passes when `test` holds; its issue carries `message`. */
+const rule = <T>(test: (value: T) => boolean, message: string) => refine(test, () => message) as core.$ZodCheck<T>;
+
+/**
+ * A type as a refinement, with the issue of zod's own kind for it and fewer bytes: a value of another
+ * type gets `expected <type>`, and none of `checks` runs on it. Its issue is marked (`params`) so an
+ * array can tell it from a rule's.
+ */
+const kind = <T>(type: string, test: (value: unknown) => boolean, checks: core.$ZodCheck<never>[]) =>
+  new core.$ZodCustom({
+    type: 'custom',
+    check: 'custom',
+    fn: test,
+    error: () => `expected ${type}`,
+    abort: true,
+    params: { kind: type },
+    checks,
+  }) as core.$ZodCustom<T, T>;
+
+const string = (...checks: core.$ZodCheck<string>[]) =>
+  kind<string>('string', (value) => typeof value === 'string', checks as core.$ZodCheck<never>[]);
+const notEmpty = rule<string>((value) => value.length > 0, 'must not be empty');
+const atMost = (maximum: number, unit: string) =>
+  rule<{ length: number }>((value) => value.length <= maximum, `must have at most ${maximum} ${unit}`);
+// An item's issues go under its index, as with zod's array kind; an item not even of its type stops
+// the array's own rules (its length) from running, as there.
+const array = <T>(element: core.$ZodType<T>, ...checks: core.$ZodCheck<unknown[]>[]) => {
+  const items = new core.$ZodCheck({ check: 'custom' });
+  items._zod.check = (payload) => {
+    // A copy, as zod's array kind returns: the body sent is the parsed one, never the caller's array.
+    payload.value = (payload.value as unknown[]).map((value, index) => {
+      for (const issue of safeParse(element, value).error?.issues ?? [])
+        payload.issues.push({ ...issue, path: [index, ...issue.path], continue: !('params' in issue) } as core.$ZodRawIssue);
+      return value;
+    });
+  };
+  return kind<T[]>('array', Array.isArray, [items, ...checks]);
+};
+// A literal as a refinement: the same issue message as zod's literal kind, for fewer bytes.
+const oneOf = <const T extends string>(values: T[]) =>
+  refine(
+    (value) => values.includes(value),
+    () => `must be ${values.map((value) => `"${value}"`).join(' or ')}`,
+  ) as core.$ZodCustom<T, T>;
+// May be absent, but not undefined: what zod's exact-optional kind marks on its wrapper (optin and
+// optout), marked on a copy of the schema itself, which spares that kind's bytes.
+const exactOptional = <T extends core.$ZodType>(schema: T) => {
+  const optional = core.clone(schema);
+  optional._zod.optin = 'optional';
+  optional._zod.optout = 'optional';
+  return optional as unknown as core.$ZodExactOptional<T>;
+};
+// The object's own issues: not an object at all, or (strict) unknown keys, named but never their values.
+const objectError = (issue: core.$ZodRawIssue): string =>
+  issue.code === 'unrecognized_keys'
+    ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}`
+    : 'expected object';
+const object = <Shape extends core.$ZodShape>(shape: Shape) =>
+  new core.$ZodObject({ type: 'object', shape, error: objectError }) as core.$ZodObject<Shape, core.$strip>;
+// A catch-all that accepts nothing: unknown keys are refused ("unrecognized_keys").
+const strictObject = <Shape extends core.$ZodShape>(shape: Shape) =>
+  new core.$ZodObject({ type: 'object', shape, catchall: new core.$ZodNever({ type: 'never' }), error: objectError }) as core.$ZodObject<
+    Shape,
+    core.$strict
+  >;
+
+const nonEmpty = string(notEmpty);
 // Requests get sanity limits far above any real value, so a runaway string is refused before sending.
-const text = (maxLength: number) => z.string().check(z.minLength(1), z.maxLength(maxLength));
-const requestScopes = z.array(text(256)).check(z.maxLength(100));
+const text = (maxLength: number) => string(notEmpty, atMost(maxLength, 'characters'));
+// A value read from a file or an environment variable often ends in a line break: refused, never trimmed.
+const trimmed = rule<string>((value) => value.trim() === value, WHITESPACE_MESSAGE);
+// Secrets and tokens: also no surrounding whitespace.
+const secret = (maxLength: number) => string(notEmpty, atMost(maxLength, 'characters'), trimmed);
+const requestScopes = array(text(256), atMost(100, 'items'));
+// A whole number as a refinement; anything but a finite number reads "expected number", as zod's number kind has it.
 const integerIn = (min: number, max: number, message: string) =>
-  z.number().check(z.refine((value) => Number.isInteger(value) && value >= min && value <= max, message));
+  refine(
+    (value: number) => Number.isInteger(value) && value >= min && value <= max,
+    (issue) => (Number.isFinite(issue.input) ? message : 'expected number'),
+  ) as core.$ZodCustom<number, number>;
 // RFC 3339 date-time (what OpenAPI's format: date-time means), with a real calendar date behind it.
 const DATE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/i;
-const dateTime = z
-  .string()
-  .check(z.refine((value) => DATE_TIME.test(value) && !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 date-time'));
+/** Whether `value` is an RFC 3339 date-time (`2026-12-01T00:00:00Z`) naming a real instant. */
+export const isDateTime = (value: string): boolean => DATE_TIME.test(value) && !Number.isNaN(Date.parse(value));
+const dateTime = string(rule(isDateTime, 'must be an ISO 8601 date-time'));
 
 /** Run-time schema of {@link LongTokenRequest}: strict, the contract's bounds. */
-export const longTokenRequestSchema = z.strictObject({
-  grant_type: z.literal(['client_credentials', 'assertion']),
-  client_id: text(256),
-  client_secret: z.exactOptional(text(4096)),
-  otp_code: z.exactOptional(text(64)),
-  assertion_type: z.exactOptional(text(512)),
-  assertion: z.exactOptional(text(MAX_TOKEN_LENGTH)),
-  scopes: z.exactOptional(requestScopes),
-  ttl_seconds: z.exactOptional(integerIn(3600, 7_776_000, 'must be a whole number of seconds from 3600 to 7776000')),
+export const longTokenRequestSchema = strictObject({
+  grant_type: oneOf(['client_credentials', 'assertion']),
+  client_id: secret(256),
+  client_secret: exactOptional(secret(4096)),
+  otp_code: exactOptional(secret(64)),
+  assertion_type: exactOptional(text(512)),
+  assertion: exactOptional(secret(MAX_TOKEN_LENGTH)),
+  scopes: exactOptional(requestScopes),
+  ttl_seconds: exactOptional(integerIn(3600, 7_776_000, 'must be a whole number of seconds from 3600 to 7776000')),
 });
 
 /** Run-time schema of {@link ShortTokenRequest}: strict. */
-export const shortTokenRequestSchema = z.strictObject({
-  long_token: z.exactOptional(text(MAX_TOKEN_LENGTH)),
-  scopes: z.exactOptional(requestScopes),
+export const shortTokenRequestSchema = strictObject({
+  long_token: exactOptional(secret(MAX_TOKEN_LENGTH)),
+  scopes: exactOptional(requestScopes),
 });
 
 const tokenResponseShape = {
-  token_type: z.literal('Bearer'),
+  token_type: oneOf(['Bearer']),
   access_token: nonEmpty,
   expires_in: integerIn(0, Number.MAX_SAFE_INTEGER, 'must be a whole number of seconds, 0 or more'),
   expires_at: dateTime,
-  scopes: z.exactOptional(z.array(z.string())),
-  token_id: z.exactOptional(nonEmpty),
+  scopes: exactOptional(array(string())),
+  token_id: exactOptional(nonEmpty),
 };
 
 /** Run-time schema of {@link LongTokenResponse}. Fields it does not know are kept by the caller. */
-export const longTokenResponseSchema = z.object(tokenResponseShape);
+export const longTokenResponseSchema = object(tokenResponseShape);
 
 /** Run-time schema of {@link ShortTokenResponse}. Fields it does not know are kept by the caller. */
-export const shortTokenResponseSchema = z.object(tokenResponseShape);
+export const shortTokenResponseSchema = object(tokenResponseShape);
 
-const isPlainRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+type PlainRecord = { [key: string]: unknown };
+const isPlainRecord = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Run-time schema of {@link AuthError}, the body of every error response. */
-export const authErrorSchema = z.object({
-  code: z.string(),
-  message: z.string(),
-  details: z.exactOptional(z.custom<{ [key: string]: unknown }>(isPlainRecord, 'expected object')),
+export const authErrorSchema = object({
+  code: string(),
+  message: string(),
+  details: exactOptional(refine(isPlainRecord, () => 'expected object') as core.$ZodCustom<PlainRecord, PlainRecord>),
 });

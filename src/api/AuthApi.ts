@@ -1,12 +1,13 @@
 import ky, { type KyInstance } from 'ky';
+import type * as core from 'zod/v4/core';
 import { AbortError } from '../errors/AbortError.js';
 import { RequestValidationError, type ValidationIssue } from '../errors/RequestValidationError.js';
 import { longTokenRequestSchema, longTokenResponseSchema, shortTokenRequestSchema, shortTokenResponseSchema } from '../schemas.js';
 import type { LongTokenRequest, LongTokenResponse, ShortTokenRequest, ShortTokenResponse } from '../types.js';
 import { readText } from './body.js';
 import { checkCallOptions, resolveToken, tokenIdIssues } from './call-input.js';
-import { checkOptions, DEFAULT_BASE_URL, DEFAULT_TIMEOUT_MS, toKyHooks } from './config.js';
-import { type FailureContext, toSdkFailure } from './failure.js';
+import { checkOptions, DEFAULT_TIMEOUT_MS, toKyHooks } from './config.js';
+import { toSdkFailure } from './failure.js';
 import { grantIssues, namesMechanism } from './grant.js';
 import { toAuthApiError } from './http-error.js';
 import type {
@@ -15,6 +16,7 @@ import type {
   CallOptions,
   IssueLongTermTokenOptions,
   IssueShortTermTokenOptions,
+  LongTokenSource,
   RetryPolicy,
   RevokeTokenOptions,
   TokenSource,
@@ -31,15 +33,6 @@ export interface AuthApiWithResponse {
   issueShortTermToken(body?: ShortTokenRequest, options?: IssueShortTermTokenOptions): Promise<ApiResponse<ShortTokenResponse>>;
   /** {@link AuthApi.revokeToken}, with status and headers. */
   revokeToken(tokenId: string, options?: RevokeTokenOptions): Promise<ApiResponse<undefined>>;
-}
-
-interface Exchange {
-  readonly operation: string;
-  readonly path: string;
-  readonly json: unknown;
-  readonly auth: Readonly<Record<string, string>>;
-  readonly options: CallOptions;
-  readonly retry: Required<RetryPolicy>;
 }
 
 /**
@@ -64,23 +57,26 @@ export class AuthApi {
   readonly #issueRetry: Required<RetryPolicy>;
   readonly #revokeRetry: Required<RetryPolicy>;
   readonly #clientId: string | undefined;
-  readonly #longToken: TokenSource | undefined;
+  readonly #longToken: LongTokenSource | undefined;
   readonly #shortToken: TokenSource | undefined;
   readonly #timeoutMs: number | false;
 
   /**
-   * @param options - Where and how to call; every field is optional.
-   * @throws TypeError when an option has the wrong type or form (the message names it, never its value).
+   * @param options - Where and how to call; `baseUrl` is required, every other field optional.
+   * @throws TypeError when `baseUrl` is missing, relative outside a browser, or plain http to a host
+   * other than loopback (without `allowInsecureHttp`), or when an option is unknown or has the wrong
+   * type or form (the message names it, never its value).
    */
-  constructor(options: AuthApiOptions = {}) {
-    checkOptions(options);
-    this.baseUrl = options.baseUrl ?? DEFAULT_BASE_URL;
+  constructor(options: AuthApiOptions) {
+    this.baseUrl = checkOptions(options);
     this.#clientId = options.clientId;
     this.#longToken = options.longToken;
     this.#shortToken = options.shortToken;
     this.#timeoutMs = options.timeout ?? DEFAULT_TIMEOUT_MS;
-    this.#issueRetry = resolveRetryPolicy(options.retry?.issue, ISSUE_RETRY);
-    this.#revokeRetry = resolveRetryPolicy(options.retry?.revoke, REVOKE_RETRY);
+    const retry = options.retry;
+    const perKind = typeof retry === 'object' ? retry : { issue: retry, revoke: retry };
+    this.#issueRetry = resolveRetryPolicy(perKind.issue, ISSUE_RETRY);
+    this.#revokeRetry = resolveRetryPolicy(perKind.revoke, REVOKE_RETRY);
     // Retries are the SDK's own (retry.ts): ky's would normalise and merge a policy on every request.
     this.#ky = ky.create({
       prefixUrl: this.baseUrl,
@@ -146,33 +142,32 @@ export class AuthApi {
     const operation = 'issueLongTermToken';
     const issues: ValidationIssue[] = [];
     const options = checkCallOptions(callOptions, issues, ['shortToken', 'clientId']);
-    const parsed = parseInto(longTokenRequestSchema, body, ['body'], issues);
+    const maybeParsed = parseInto(longTokenRequestSchema, body, ['body'], issues);
     // A body that names its own mechanism is not overridden by the constructor's short token.
-    const shortSource = options.shortToken ?? (parsed !== undefined && namesMechanism(parsed) ? undefined : this.#shortToken);
-    if (parsed !== undefined) issues.push(...grantIssues(parsed, shortSource !== undefined));
-    if (issues.length > 0 || parsed === undefined) throw new RequestValidationError(operation, issues);
+    const shortSource = options.shortToken ?? (maybeParsed !== undefined && namesMechanism(maybeParsed) ? undefined : this.#shortToken);
+    if (maybeParsed !== undefined) issues.push(...grantIssues(maybeParsed, shortSource !== undefined));
+    const parsed = valid(operation, issues, maybeParsed);
 
     const secrets = [parsed.client_secret, parsed.otp_code, parsed.assertion].filter((value) => value !== undefined);
-    let auth: Record<string, string>;
-    if (shortSource === undefined) {
-      auth = { 'x-client-id': options.clientId ?? this.#clientId ?? parsed.client_id };
-    } else {
+    let credential: Credential = ['x-client-id', options.clientId ?? this.#clientId ?? parsed.client_id];
+    if (shortSource !== undefined) {
       const token = await resolveToken(operation, shortSource, ['options', 'shortToken']);
       secrets.push(token);
-      auth = { authorization: `Bearer ${token}` };
+      credential = bearer(token);
     }
-    const { response, text } = await this.#exchange({
+    const result = await this.#send(
       operation,
-      path: 'auth/tokens/long',
-      json: parsed,
-      auth,
+      'auth/tokens/long',
+      parsed,
       options,
-      retry: this.#issueRetry,
-    });
-    const data = parseTokenResponse(operation, longTokenResponseSchema, response, text, secrets);
-    const headerId = response.headers.get('x-token-id');
-    if (data.token_id === undefined && headerId) data.token_id = headerId;
-    return { data, status: response.status, headers: response.headers };
+      credential,
+      secrets,
+      this.#issueRetry,
+      longTokenResponseSchema,
+    );
+    const headerId = result.headers.get('x-token-id');
+    if (result.data.token_id === undefined && headerId) result.data.token_id = headerId;
+    return result;
   }
 
   async #issueShortTermToken(
@@ -183,74 +178,63 @@ export class AuthApi {
     const issues: ValidationIssue[] = [];
     const options = checkCallOptions(callOptions, issues, ['longToken']);
     const parsed = body === undefined ? undefined : parseInto(shortTokenRequestSchema, body, ['body'], issues);
-    const longSource = options.longToken ?? this.#longToken ?? parsed?.long_token;
-    if (longSource === undefined && issues.length === 0) {
-      issues.push({
-        path: ['options', 'longToken'],
-        message: 'a long token is required (the longToken option, the constructor option, or body.long_token)',
-      });
-    }
-    if (issues.length > 0 || longSource === undefined) throw new RequestValidationError(operation, issues);
-
-    const token = await resolveToken(operation, longSource, ['options', 'longToken']);
-    const secrets = [token, ...(parsed?.long_token === undefined ? [] : [parsed.long_token])];
-    const auth = { authorization: `Bearer ${token}` };
-    const { response, text } = await this.#exchange({
-      operation,
-      path: 'auth/tokens/short',
-      json: parsed,
-      auth,
-      options,
-      retry: this.#issueRetry,
+    const longSource = valid(operation, issues, options.longToken ?? this.#longToken ?? parsed?.long_token, {
+      path: ['options', 'longToken'],
+      message: 'a long token is required (the longToken option, the constructor option, or body.long_token)',
     });
-    const data = parseTokenResponse(operation, shortTokenResponseSchema, response, text, secrets);
-    return { data, status: response.status, headers: response.headers };
+    const token = await resolveToken(operation, longSource, ['options', 'longToken']);
+    const secrets = parsed?.long_token === undefined ? [token] : [token, parsed.long_token];
+    return this.#send(operation, 'auth/tokens/short', parsed, options, bearer(token), secrets, this.#issueRetry, shortTokenResponseSchema);
   }
 
   async #revokeToken(tokenId: string, callOptions?: RevokeTokenOptions): Promise<ApiResponse<undefined>> {
     const operation = 'revokeToken';
     const issues = tokenIdIssues(tokenId);
     const options = checkCallOptions(callOptions, issues, ['shortToken', 'longToken']);
-    const source = options.shortToken ?? options.longToken ?? this.#shortToken ?? this.#longToken;
-    if (source === undefined && issues.length === 0) {
-      issues.push({ path: ['options'], message: 'a short or long token is required to authorise the revocation' });
-    }
-    if (issues.length > 0 || source === undefined) throw new RequestValidationError(operation, issues);
-
+    const source = valid(operation, issues, options.shortToken ?? options.longToken ?? this.#shortToken ?? this.#longToken, {
+      path: ['options'],
+      message: 'a short or long token is required to authorise the revocation',
+    });
     const token = await resolveToken(operation, source, ['options', options.shortToken === undefined ? 'longToken' : 'shortToken']);
-    const auth = { authorization: `Bearer ${token}` };
     const path = `auth/tokens/${encodeURIComponent(tokenId)}/revoke`;
-    const { response, text } = await this.#exchange({ operation, path, json: undefined, auth, options, retry: this.#revokeRetry });
-    if (!response.ok) throw toAuthApiError(operation, response, text, [token]);
-    return { data: undefined, status: response.status, headers: response.headers };
+    return this.#send(operation, path, undefined, options, bearer(token), [token], this.#revokeRetry);
   }
 
   /**
-   * Sends one operation, retrying as its policy says, and reads the body of the final response.
-   * ky's timeout covers each attempt until the headers come; the body then gets a timer of its own,
-   * so a body that trickles cannot hold the call forever.
+   * Sends one operation with its credential header, retrying as `retry` says, and returns its answer:
+   * the token checked against `schema`, or nothing when there is no schema (revokeToken). An error
+   * status is an AuthApiError with `secrets` masked. ky's timeout covers each attempt until the
+   * headers come; the body then gets a timer of its own, so a body that trickles cannot hold the call.
    */
-  async #exchange(exchange: Exchange): Promise<{ response: Response; text: string }> {
-    const { operation, options } = exchange;
+  async #send<T>(
+    operation: string,
+    path: string,
+    json: unknown,
+    options: CallOptions,
+    credential: Credential,
+    secrets: readonly string[],
+    retry: Required<RetryPolicy>,
+    schema?: core.$ZodType<T>,
+  ): Promise<ApiResponse<T>> {
     const { signal } = options;
     if (signal?.aborted) throw AbortError.from(operation, signal);
-    const context: { -readonly [K in keyof FailureContext]: FailureContext[K] } = { operation, signal, timeoutMs: this.#timeoutMs };
+    let response: Response;
+    let text: string;
     try {
-      let response: Response;
       for (let attempt = 1; ; attempt += 1) {
         let outcome: AttemptOutcome;
         try {
           outcome = {
-            response: await this.#ky.post(exchange.path, {
-              ...(exchange.json === undefined ? {} : { json: exchange.json }),
-              headers: withAuth(options.headers, exchange.auth),
+            response: await this.#ky.post(path, {
+              ...(json === undefined ? {} : { json }),
+              headers: withCredential(options.headers, credential),
               ...(signal === undefined ? {} : { signal }),
             }),
           };
         } catch (error) {
           outcome = { error };
         }
-        const delayMs = signal?.aborted ? undefined : retryDelayMs(exchange.retry, attempt, outcome, Date.now());
+        const delayMs = signal?.aborted ? undefined : retryDelayMs(retry, attempt, outcome, Date.now());
         if (delayMs === undefined) {
           if ('error' in outcome) throw outcome.error;
           response = outcome.response;
@@ -259,25 +243,45 @@ export class AuthApi {
         if ('response' in outcome) outcome.response.body?.cancel().catch(() => undefined);
         await sleep(delayMs, signal, operation);
       }
-      context.status = response.status;
       try {
-        return { response, text: await readText(response, this.#timeoutMs, signal) };
+        text = await readText(operation, response, this.#timeoutMs, signal);
       } catch (error) {
         // An error status speaks for itself even when its body cannot be read.
         if (response.ok || signal?.aborted) throw error;
-        return { response, text: '' };
+        text = '';
       }
     } catch (error) {
-      throw toSdkFailure(error, context);
+      throw toSdkFailure(error, operation, signal, this.#timeoutMs);
     }
+    if (!response.ok) throw toAuthApiError(operation, response, text, secrets);
+    return {
+      data: (schema && parseTokenResponse(operation, schema, response, text)) as T,
+      status: response.status,
+      headers: response.headers,
+    };
   }
 }
 
+/** A credential header: its name and value. */
+type Credential = readonly [string, string];
+
+const bearer = (token: string): Credential => ['authorization', `Bearer ${token}`];
+
+/**
+ * `value` when nothing is wrong; else a RequestValidationError of `issues`, or of `missing` when
+ * `value` is absent and nothing else is wrong.
+ */
+function valid<T>(operation: string, issues: ValidationIssue[], value: T | undefined, missing?: ValidationIssue): T {
+  if (value === undefined && issues.length === 0 && missing !== undefined) issues.push(missing);
+  if (issues.length > 0 || value === undefined) throw new RequestValidationError(operation, issues);
+  return value;
+}
+
 /** The call's headers with the SDK's own on top (a plain object in the common case: no Headers to build). */
-function withAuth(callHeaders: HeadersInit | undefined, auth: Readonly<Record<string, string>>): HeadersInit {
-  if (callHeaders === undefined) return { accept: 'application/json', ...auth };
+function withCredential(callHeaders: HeadersInit | undefined, [name, value]: Credential): HeadersInit {
+  if (callHeaders === undefined) return { accept: 'application/json', [name]: value };
   const headers = new Headers(callHeaders);
   headers.set('accept', 'application/json');
-  for (const [name, value] of Object.entries(auth)) headers.set(name, value);
+  headers.set(name, value);
   return headers;
 }

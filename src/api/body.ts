@@ -1,18 +1,10 @@
+import { AbortError } from '../errors/AbortError.js';
+import type { AuthSdkError } from '../errors/AuthSdkError.js';
+import { ResponseValidationError } from '../errors/ResponseValidationError.js';
+import { TimeoutError } from '../errors/TimeoutError.js';
+
 /** Largest response body read, in bytes: auth bodies are a few hundred bytes. */
 export const MAX_BODY_BYTES = 1_048_576;
-
-/** Why {@link readText} stopped short of the whole body. */
-export class BodyReadError extends Error {
-  override name = 'BodyReadError' as const;
-
-  /** @param reason - `too-large`, `timeout` (the timer ran out), or `aborted` (the caller's signal). */
-  constructor(
-    readonly reason: 'too-large' | 'timeout' | 'aborted',
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 // Decoding whole buffers (never streaming) keeps one decoder safe to share between concurrent calls.
 const decoder = new TextDecoder();
@@ -29,11 +21,14 @@ function decode(chunks: readonly Uint8Array[], size: number): string {
 }
 
 /**
- * Reads a body as UTF-8 text: at most `limitBytes`, within `timeoutMs`, until `signal` fires. A
- * hostile or broken server can neither make the SDK buffer megabytes nor hold it with a body that
- * never ends. Stopping cancels the stream, which ends a pending read, so no race is needed per chunk.
+ * Reads `operation`'s response body as UTF-8 text: at most `limitBytes` (else a
+ * ResponseValidationError), within `timeoutMs` (else a TimeoutError), until `signal` fires (an
+ * AbortError). A hostile or broken server can neither make the SDK buffer megabytes nor hold it with
+ * a body that never ends. Stopping cancels the stream, which ends a pending read, so no race is
+ * needed per chunk.
  */
 export async function readText(
+  operation: string,
   response: Response,
   timeoutMs: number | false,
   signal: AbortSignal | undefined,
@@ -43,15 +38,16 @@ export async function readText(
   if (body === null) return '';
   const declared = Number(response.headers.get('content-length'));
   const reader = body.getReader();
-  let stopped: BodyReadError | undefined;
-  const stop = (error: BodyReadError): void => {
+  let stopped: AuthSdkError | undefined;
+  const stop = (error: AuthSdkError): void => {
     stopped ??= error;
     // Not awaited: some streams never settle a cancel while a read is pending.
     reader.cancel().catch(() => undefined);
   };
-  if (declared > limitBytes) stop(new BodyReadError('too-large', `body of ${declared} bytes exceeds ${limitBytes}`));
-  const timer = timeoutMs === false ? undefined : setTimeout(() => stop(new BodyReadError('timeout', 'body timed out')), timeoutMs);
-  const onAbort = (): void => stop(new BodyReadError('aborted', 'aborted'));
+  const tooLarge = (message: string): void => stop(new ResponseValidationError(operation, response.status, [{ path: [], message }]));
+  if (declared > limitBytes) tooLarge(`body of ${declared} bytes exceeds ${limitBytes}`);
+  const timer = timeoutMs === false ? undefined : setTimeout(() => stop(new TimeoutError(operation, timeoutMs)), timeoutMs);
+  const onAbort = (): void => stop(AbortError.from(operation, signal));
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const chunks: Uint8Array[] = [];
@@ -60,7 +56,7 @@ export async function readText(
       const { done, value } = await reader.read();
       if (stopped !== undefined || done) break;
       size += value.byteLength;
-      if (size > limitBytes) stop(new BodyReadError('too-large', `body exceeds ${limitBytes} bytes`));
+      if (size > limitBytes) tooLarge(`body exceeds ${limitBytes} bytes`);
       else chunks.push(value);
     }
     if (stopped !== undefined) throw stopped;

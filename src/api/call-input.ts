@@ -1,7 +1,7 @@
 import { AuthSdkError } from '../errors/AuthSdkError.js';
 import { RequestValidationError, type ValidationIssue } from '../errors/RequestValidationError.js';
-import type { TokenSource } from './options.js';
-import { headerValueIssue, isAbortSignal } from './validation.js';
+import type { LongTokenSource } from './options.js';
+import { headerValueIssue, isAbortSignal, longTokenValue } from './validation.js';
 
 /** Longest token id accepted, in characters. */
 export const MAX_TOKEN_ID_LENGTH = 1024;
@@ -32,8 +32,9 @@ export function checkCallOptions<T extends object>(
     const value = record[name];
     // A function is resolved, and its result checked, when the call needs it.
     if (value === undefined || (name !== 'clientId' && typeof value === 'function')) continue;
-    const issue = headerValueIssue(value, ['options', name]);
-    if (issue !== undefined) into.push(issue);
+    const path = ['options', name];
+    const issue = name === 'longToken' ? longTokenValue(value, path) : headerValueIssue(value, path);
+    if (typeof issue === 'object') into.push(issue);
   }
   return options;
 }
@@ -50,10 +51,11 @@ export function tokenIdIssues(tokenId: unknown): ValidationIssue[] {
 }
 
 /**
- * Resolves a token source to a checked header value. A function that throws, or returns something
- * that is not a token, gives a RequestValidationError (nothing is sent).
+ * Resolves a token source (a short token's, or a long token's with its record form) to a checked
+ * header value. A function that throws, or returns something that is not a token, gives a
+ * RequestValidationError (nothing is sent).
  */
-export async function resolveToken(operation: string, source: TokenSource, path: readonly string[]): Promise<string> {
+export async function resolveToken(operation: string, source: LongTokenSource, path: readonly string[]): Promise<string> {
   let token: unknown;
   try {
     token = typeof source === 'function' ? await source() : source;
@@ -61,7 +63,8 @@ export async function resolveToken(operation: string, source: TokenSource, path:
     if (error instanceof AuthSdkError) throw error;
     throw new RequestValidationError(operation, [{ path, message: 'the token function threw' }], { cause: error });
   }
-  const issue = headerValueIssue(token, path);
-  if (issue !== undefined) throw new RequestValidationError(operation, [issue]);
-  return token as string;
+  // A short token has no record form: only `longToken` paths accept one.
+  const checked = path.at(-1) === 'longToken' ? longTokenValue(token, path) : (headerValueIssue(token, path) ?? (token as string));
+  if (typeof checked === 'object') throw new RequestValidationError(operation, [checked]);
+  return checked;
 }

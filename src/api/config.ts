@@ -1,10 +1,8 @@
 import type { Hooks } from 'ky';
-import { assertOptions, type Check, isFunction, isObject, type OptionCheck } from '../option-checks.js';
+import { assertOptions, type Check, isFunction, isObject, type OptionCheck, resolveBaseUrl } from '../option-checks.js';
 import type { AuthApiHooks, AuthApiOptions } from './options.js';
-import { headerValueIssue } from './validation.js';
+import { headerValueIssue, isLongTokenSource, LONG_TOKEN_FORMS } from './validation.js';
 
-/** The contract's placeholder server. */
-export const DEFAULT_BASE_URL = 'https://api.example.com/v1';
 /** Default per-attempt timeout, in ms. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /** setTimeout's ceiling, in ms; ky throws a RangeError past it, and a longer delay fires at once. */
@@ -15,46 +13,45 @@ const isHeaderValue: Check = (value) => headerValueIssue(value, []) === undefine
 const isTokenSource: Check = (value) => isFunction(value) || isHeaderValue(value);
 const isFunctionList: Check = (value) => value === undefined || (Array.isArray(value) && value.every(isFunction));
 
-function isBaseUrl(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
-  // A path such as '/api/v1' is resolved by the browser against the page.
-  if (/^\/(?!\/)/.test(value)) return true;
-  try {
-    const url = new URL(value);
-    return /^https?:$/.test(url.protocol) && url.username === '' && url.password === '';
-  } catch {
-    return false;
-  }
-}
-
 function isRetryPolicy(policy: unknown): boolean {
   if (policy === undefined || policy === false) return true;
   if (!isObject(policy)) return false;
   const { limit, statusCodes, networkErrors, maxRetryAfterMs, backoffLimitMs } = policy as Record<string, unknown>;
   return (
-    (limit === undefined || (Number.isInteger(limit) && isMs(limit, 0) && (limit as number) <= 10)) &&
+    (limit === undefined || isRetryLimit(limit)) &&
     (statusCodes === undefined ||
       (Array.isArray(statusCodes) && statusCodes.every((code) => Number.isInteger(code) && code >= 400 && code <= 599))) &&
-    (networkErrors === undefined || typeof networkErrors === 'boolean') &&
+    (networkErrors === undefined || isBoolean(networkErrors)) &&
     (maxRetryAfterMs === undefined || isMs(maxRetryAfterMs, 0)) &&
     (backoffLimitMs === undefined || isMs(backoffLimitMs, 0))
   );
 }
 
+const isBoolean: Check = (value) => typeof value === 'boolean';
+const isRetryLimit: Check = (value) => Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 10;
+
 const CHECKS: readonly OptionCheck<AuthApiOptions>[] = [
-  ['baseUrl', isBaseUrl, 'must be an absolute http(s) URL without credentials, or a path starting with "/"'],
+  ['baseUrl', (value) => typeof value === 'string', 'must be a string'],
+  ['allowInsecureHttp', isBoolean, 'must be a boolean'],
   ['clientId', isHeaderValue, 'must be a non-empty string of visible ASCII characters'],
-  ['longToken', isTokenSource, 'must be a non-empty token string of visible ASCII characters, or a function returning one'],
-  ['shortToken', isTokenSource, 'must be a non-empty token string of visible ASCII characters, or a function returning one'],
+  ['longToken', isLongTokenSource, LONG_TOKEN_FORMS],
+  [
+    'shortToken',
+    isTokenSource,
+    'must be a token string of visible ASCII characters without surrounding whitespace, or a function returning one',
+  ],
   ['fetch', isFunction, 'must be a function'],
   ['timeout', (value) => value === false || isMs(value, 1), `must be false or a number of milliseconds from 1 to ${MAX_TIMER_MS}`],
   [
     'retry',
     (value) =>
-      isObject(value) &&
-      isRetryPolicy((value as Record<string, unknown>).issue) &&
-      isRetryPolicy((value as Record<string, unknown>).revoke),
-    'must be { issue?, revoke? }, each false or { limit: 0-10, statusCodes: 400-599, networkErrors, maxRetryAfterMs, backoffLimitMs }',
+      value === false ||
+      isRetryLimit(value) ||
+      (isObject(value) &&
+        Object.keys(value as object).every((key) => key === 'issue' || key === 'revoke') &&
+        isRetryPolicy((value as Record<string, unknown>).issue) &&
+        isRetryPolicy((value as Record<string, unknown>).revoke)),
+    'must be false, a limit from 0 to 10, or { issue?, revoke? }, each false or { limit: 0-10, statusCodes: 400-599, networkErrors, maxRetryAfterMs, backoffLimitMs }',
   ],
   ['headers', isObject, 'must be a Headers object, a record or an array of pairs'],
   [
@@ -65,9 +62,13 @@ const CHECKS: readonly OptionCheck<AuthApiOptions>[] = [
   ],
 ];
 
-/** Checks the constructor's options, throwing a TypeError that names the misused one, never its value. */
-export function checkOptions(options: unknown): asserts options is AuthApiOptions {
+/**
+ * Checks the constructor's options, throwing a TypeError that names the misused one, never its value.
+ * Returns the base URL to send to (a path resolved against the page).
+ */
+export function checkOptions(options: unknown): string {
   assertOptions<AuthApiOptions>('AuthApi', options, CHECKS);
+  return resolveBaseUrl('AuthApi', options.baseUrl, options.allowInsecureHttp);
 }
 
 /** Adapts the SDK's hooks to ky's, so ky's types stay out of the public API. */

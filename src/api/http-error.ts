@@ -1,5 +1,5 @@
 import { AuthApiError } from '../errors/AuthApiError.js';
-import { authErrorSchema } from '../schemas.js';
+import { authErrorSchema, safeParse } from '../schemas.js';
 import { maskSecrets, maskSecretsDeep } from './redact.js';
 import { parseRetryAfterSeconds } from './retry.js';
 
@@ -46,7 +46,7 @@ function parseJson(text: string): unknown {
 
 function readErrorBody(text: string): ErrorBody | undefined {
   const json = parseJson(text);
-  const parsed = authErrorSchema.safeParse(json);
+  const parsed = safeParse(authErrorSchema, json);
   if (parsed.success) return parsed.data;
   // OAuth-style bodies ({ error, error_description }) from gateways in front of the API.
   const oauth = json as { error?: unknown; error_description?: unknown } | undefined;
@@ -72,9 +72,7 @@ function plainTextSnippet(text: string): string | undefined {
  */
 export function toAuthApiError(operation: string, response: Response, text: string, secrets: readonly string[]): AuthApiError {
   const body = readErrorBody(text);
-  const statusLine = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
-  const snippet = body === undefined ? plainTextSnippet(text) : undefined;
-  const message = body?.message ?? (snippet === undefined ? statusLine : `${statusLine}: ${snippet}`);
+  const message = body?.message ?? plainTextSnippet(text) ?? response.statusText;
   return new AuthApiError({
     operation,
     status: response.status,

@@ -4,6 +4,18 @@
  */
 export type TokenSource = string | (() => string | Promise<string>);
 
+/**
+ * A long token as an app holds it: the token itself, or the record the server issued
+ * (`expires_at` an ISO 8601 date-time such as `2026-12-01T00:00:00Z`, as the server sends it).
+ */
+export type LongTokenValue = string | { readonly access_token: string; readonly expires_at?: string; readonly token_id?: string };
+
+/**
+ * A long token, or a function that returns one (sync or async) when one is needed: read from a
+ * vault, fetched from the app's backend. The same forms on {@link AuthApi} and `AuthSession`.
+ */
+export type LongTokenSource = LongTokenValue | (() => LongTokenValue | Promise<LongTokenValue>);
+
 /** How one group of operations retries. Every field has a default; see {@link AuthApiRetryOptions}. */
 export interface RetryPolicy {
   /**
@@ -33,7 +45,8 @@ export interface RetryPolicy {
  * Retry policies. The issue operations create tokens, so by default they retry only 429 (the server
  * did nothing) and never a network error or 5xx, after which a token may exist. revokeToken is
  * idempotent and retries network errors, timeouts, 408, 429 and 5xx.
- * `false` turns retries off for that group.
+ * `false` turns retries off for that group. The `retry` option also takes a number (the limit of
+ * both groups, their statuses unchanged) or `false` (no retries at all), as ky does.
  */
 export interface AuthApiRetryOptions {
   /**
@@ -61,17 +74,33 @@ export interface AuthApiHooks {
   readonly afterResponse?: readonly AfterResponseHook[];
 }
 
+/**
+ * Request headers: a `Headers`, a record, or `[name, value]` pairs, as the environment's fetch takes
+ * them. Derived from `RequestInit` (as ky does) rather than named `HeadersInit`, a type that only the
+ * DOM lib declares: a Node project without `lib: ["DOM"]` has `RequestInit` (from @types/node) but no
+ * `HeadersInit`.
+ */
+export type HeadersOption = NonNullable<RequestInit['headers']>;
+
 /** Options of {@link AuthApi}. */
 export interface AuthApiOptions {
   /**
-   * The API's base URL, with or without a trailing slash.
-   * @default 'https://api.example.com/v1'
+   * The API's base URL, with or without a trailing slash, e.g. `'https://api.example.com/v1'`.
+   * Required: an absolute https URL; plain http only to loopback (`localhost`, `127.0.0.0/8`,
+   * `[::1]`) unless `allowInsecureHttp`; in a browser also a path such as `'/c2m/v1'` (a same-origin
+   * proxy), resolved against the page.
    */
-  readonly baseUrl?: string;
+  readonly baseUrl: string;
+  /**
+   * Allow a plain `http://` base URL to a host other than loopback (inside a private network, behind
+   * a TLS-terminating sidecar). Without it such a URL is refused: secrets would travel in clear text.
+   * @default false
+   */
+  readonly allowInsecureHttp?: boolean;
   /** Client id, sent as `X-Client-Id` (ClientKey) by issueLongTermToken; defaults to the body's `client_id`. */
   readonly clientId?: string;
   /** Long-term token for calls that pass none (issueShortTermToken, revokeToken). */
-  readonly longToken?: TokenSource;
+  readonly longToken?: LongTokenSource;
   /** Short-term token for calls that pass none (revokeToken; issueLongTermToken when the body names no grant). */
   readonly shortToken?: TokenSource;
   /**
@@ -84,10 +113,13 @@ export interface AuthApiOptions {
    * @default 10_000
    */
   readonly timeout?: number | false;
-  /** Retry policies; see {@link AuthApiRetryOptions}. */
-  readonly retry?: AuthApiRetryOptions;
+  /**
+   * Retry policies, see {@link AuthApiRetryOptions}; or a number, the retry limit of every operation
+   * (each keeping its own statuses); or `false`, no retries at all.
+   */
+  readonly retry?: AuthApiRetryOptions | number | false;
   /** Headers sent with every request (the SDK's own auth headers win). */
-  readonly headers?: HeadersInit;
+  readonly headers?: HeadersOption;
   /** Hooks around each HTTP attempt. */
   readonly hooks?: AuthApiHooks;
 }
@@ -97,7 +129,7 @@ export interface CallOptions {
   /** Cancels the call, retries and waits included; the call rejects with {@link AbortError}. */
   readonly signal?: AbortSignal;
   /** Headers for this call only (the SDK's own auth headers win). */
-  readonly headers?: HeadersInit;
+  readonly headers?: HeadersOption;
 }
 
 /** Options of {@link AuthApi.issueLongTermToken}. */
@@ -111,7 +143,7 @@ export interface IssueLongTermTokenOptions extends CallOptions {
 /** Options of {@link AuthApi.issueShortTermToken}. */
 export interface IssueShortTermTokenOptions extends CallOptions {
   /** The long token to exchange; defaults to the constructor's, then to the body's `long_token`. */
-  readonly longToken?: TokenSource;
+  readonly longToken?: LongTokenSource;
 }
 
 /** Options of {@link AuthApi.revokeToken}. */
@@ -119,7 +151,7 @@ export interface RevokeTokenOptions extends CallOptions {
   /** Authorise with this short token (tried first). */
   readonly shortToken?: TokenSource;
   /** Authorise with this long token. */
-  readonly longToken?: TokenSource;
+  readonly longToken?: LongTokenSource;
 }
 
 /** A successful call's result with its HTTP status and response headers. */

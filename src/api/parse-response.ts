@@ -1,23 +1,16 @@
-import type * as z from 'zod/mini';
+import type * as core from 'zod/v4/core';
 import { ResponseValidationError } from '../errors/ResponseValidationError.js';
-import { toAuthApiError } from './http-error.js';
+import { safeParse } from '../schemas.js';
 import { toIssues } from './validation.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
 
 /**
- * Turns a response into a validated token: an error status becomes an AuthApiError; a success whose
- * body is empty, not JSON, of another content type or off the schema becomes a
- * ResponseValidationError. Returns the parsed body itself, so fields the SDK does not know are kept.
+ * Turns a success response into a validated token: a body that is empty, not JSON, of another content
+ * type or off the schema becomes a ResponseValidationError. Returns the parsed body itself, so fields
+ * the SDK does not know are kept.
  */
-export function parseTokenResponse<T>(
-  operation: string,
-  schema: z.ZodMiniType<T>,
-  response: Response,
-  text: string,
-  secrets: readonly string[],
-): T {
-  if (!response.ok) throw toAuthApiError(operation, response, text, secrets);
+export function parseTokenResponse<T>(operation: string, schema: core.$ZodType<T>, response: Response, text: string): T {
   const fail = (message: string): never => {
     throw new ResponseValidationError(operation, response.status, [{ path: [], message }]);
   };
@@ -32,7 +25,7 @@ export function parseTokenResponse<T>(
     // The parser's message quotes the body, which may hold a token: it is not kept.
     fail('body is not valid JSON');
   }
-  const result = schema.safeParse(json);
+  const result = safeParse(schema, json);
   if (!result.success) throw new ResponseValidationError(operation, response.status, toIssues(result.error.issues, []));
   return json as T;
 }

@@ -19,9 +19,13 @@ export const REVOKE_RETRY: Required<RetryPolicy> = {
   backoffLimitMs: 10_000,
 };
 
-/** A policy with every field set; `false` becomes no retries. */
-export function resolveRetryPolicy(policy: RetryPolicy | false | undefined, defaults: Required<RetryPolicy>): Required<RetryPolicy> {
-  return policy === false ? { ...defaults, limit: 0 } : { ...defaults, ...policy };
+/** A policy with every field set; `false` becomes no retries, a number the limit. */
+export function resolveRetryPolicy(
+  policy: RetryPolicy | number | false | undefined,
+  defaults: Required<RetryPolicy>,
+): Required<RetryPolicy> {
+  if (policy === false) return { ...defaults, limit: 0 };
+  return typeof policy === 'number' ? { ...defaults, limit: policy } : { ...defaults, ...policy };
 }
 
 /**

@@ -8,7 +8,10 @@ export interface AuthApiErrorInit {
   readonly status: number;
   /** The AuthError `code`, e.g. `invalid_token`; derived from the status when the body has none. */
   readonly code: string;
-  /** The AuthError `message`, or a description of the status when the body has none. */
+  /**
+   * The server's own text: the AuthError `message`, a short plain-text body, or the status text;
+   * empty when there is none.
+   */
   readonly message: string;
   /** The AuthError `details`, when the server sent them. */
   readonly details?: Readonly<Record<string, unknown>> | undefined;
@@ -22,8 +25,9 @@ export interface AuthApiErrorInit {
  * The server answered with an HTTP error status (4xx or 5xx). Its AuthError body is parsed into
  * `code`, `message` and `details`; a body that is not an AuthError (HTML from a proxy, empty, plain
  * text) still yields a code derived from the status (`unauthorized`, `rate_limited`, `server_error`…).
- * `message` is the server's AuthError message (with any secret of the call masked), or `HTTP <status>`
- * and the status text when the body has none.
+ * `message` names the operation, the status and the code, then the server's text (with any secret of
+ * the call masked): `issueLongTermToken: 401 invalid_client: Unknown client`; `serverMessage` is the
+ * server's text alone.
  *
  * @example
  * ```ts
@@ -41,6 +45,8 @@ export class AuthApiError extends AuthSdkError {
   readonly status: number;
   /** The AuthError `code` (e.g. `invalid_token`), or one derived from the status. */
   readonly code: string;
+  /** The server's text alone (the AuthError `message`, a plain-text body or the status text), or `''`. */
+  readonly serverMessage: string;
   /** The AuthError `details`, when the server sent them. */
   readonly details: Readonly<Record<string, unknown>> | undefined;
   /** Seconds the server asked to wait (`Retry-After`), or undefined. */
@@ -50,7 +56,8 @@ export class AuthApiError extends AuthSdkError {
 
   /** @param init - The fields, already free of secrets. */
   constructor(init: AuthApiErrorInit) {
-    super(init.message);
+    super(`${init.operation}: ${init.status} ${init.code}${init.message === '' ? '' : `: ${init.message}`}`);
+    this.serverMessage = init.message;
     this.operation = init.operation;
     this.status = init.status;
     this.code = init.code;

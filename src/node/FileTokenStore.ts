@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { AuthSdkError } from '../errors/AuthSdkError.js';
 import { TokenStoreError } from '../errors/TokenStoreError.js';
 import { assertOptions, type OptionCheck } from '../option-checks.js';
 import {
@@ -41,12 +42,14 @@ export interface FileTokenStoreOptions {
 }
 
 /** A token file that exists but cannot be read as one; the session reports it and carries on. */
-export class CorruptTokenFileError extends Error {
+export class CorruptTokenFileError extends AuthSdkError {
   override name = 'CorruptTokenFileError' as const;
 }
 
 const isPath = (value: unknown) => typeof value === 'string' && value !== '';
 const checks: readonly OptionCheck<FileTokenStoreOptions>[] = [
+  ['path', isPath, 'must be a non-empty string'],
+  ['encryptionKey', (value) => value instanceof Uint8Array || typeof value === 'string', 'must be 32 bytes (a Uint8Array, or its base64)'],
   ['lockTimeoutMs', (value) => typeof value === 'number' && Number.isFinite(value) && value > 0, 'must be a positive number of ms'],
 ];
 
@@ -73,6 +76,7 @@ const checks: readonly OptionCheck<FileTokenStoreOptions>[] = [
  * import { FileTokenStore } from 'c2m-auth/node'
  *
  * const session = new AuthSession({
+ *   baseUrl: 'https://api.example.com/v1',
  *   credentials,
  *   store: new FileTokenStore({
  *     path: '/var/lib/my-app/c2m-tokens.json',
@@ -99,7 +103,7 @@ export class FileTokenStore implements TokenStore {
   constructor(options: string | FileTokenStoreOptions) {
     const given = typeof options === 'string' ? { path: options } : options;
     assertOptions<FileTokenStoreOptions>('FileTokenStore', given, checks);
-    if (!isPath(given.path)) throw new TypeError('FileTokenStore: path must be a non-empty string');
+    if (!isPath(given.path)) throw new TypeError('FileTokenStore: option "path" must be a non-empty string');
     this.path = given.path;
     this.#seal = given.encryptionKey === undefined ? undefined : new RecordSeal(given.encryptionKey, 'FileTokenStore');
     this.#lockTimeoutMs = given.lockTimeoutMs ?? 5_000;

@@ -53,7 +53,7 @@ function expectation(expected: TokenRecord | undefined): string {
  *
  * const redis = await createClient({ url: process.env.REDIS_URL }).on('error', console.error).connect();
  * const store = new RedisTokenStore({ client: redis, encryptionKey: process.env.C2M_TOKEN_KEY });
- * const session = new AuthSession({ credentials, store });
+ * const session = new AuthSession({ baseUrl: 'https://api.example.com/v1', credentials, store });
  * ```
  */
 export class RedisTokenStore implements TokenStore {

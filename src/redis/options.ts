@@ -49,6 +49,8 @@ export interface RedisTokenStoreOptions {
 }
 
 const optionChecks: readonly OptionCheck<RedisTokenStoreOptions>[] = [
+  // Checked below, with a message of its own.
+  ['client', () => true, ''],
   ['prefix', (value) => typeof value === 'string', 'must be a string'],
   ['commandTimeoutMs', (value) => typeof value === 'number' && value >= 1 && value <= 600_000, 'must be a number of ms from 1 to 600000'],
   ['encryptionKey', (value) => value instanceof Uint8Array || typeof value === 'string', 'must be 32 bytes (a Uint8Array, or its base64)'],

@@ -12,7 +12,7 @@ import { SessionStore } from './SessionStore.js';
 import { checkGetAccessTokenOptions, checkSessionOptions, storeKeyFor } from './session-config.js';
 import { createSessionFetch } from './session-fetch.js';
 import { ShortTokens } from './short-token.js';
-import { SingleFlight, untilAborted } from './single-flight.js';
+import { SingleFlight, untilSignal } from './single-flight.js';
 
 const isNotFound = (error: unknown): boolean => error instanceof AuthApiError && error.status === 404;
 
@@ -50,16 +50,19 @@ export class AuthSession {
   /**
    * Sends nothing: the first {@link AuthSession.getAccessToken} loads the long token (store, then
    * `longToken`, then `credentials`) and exchanges it.
-   * @throws TypeError when an option has the wrong type (the message names it, never its value).
+   * @throws TypeError when neither `api` nor `baseUrl` is given, when an option is unknown or has the
+   * wrong type (the message names AuthSession and the option, never its value), or for a `baseUrl`
+   * AuthApi would refuse.
    */
-  constructor(options: AuthSessionOptions = {}) {
-    checkSessionOptions(options);
+  constructor(options: AuthSessionOptions) {
+    const baseUrl = checkSessionOptions(options);
     this.#options = options;
     const fetchOption = options.fetch;
     this.#api =
       options.api ??
       new AuthApi({
-        ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+        baseUrl: baseUrl as string,
+        ...(options.allowInsecureHttp === undefined ? {} : { allowInsecureHttp: options.allowInsecureHttp }),
         ...(fetchOption === undefined ? {} : { fetch: fetchOption }),
       });
     this.#now = options.now ?? Date.now;
@@ -102,7 +105,7 @@ export class AuthSession {
     const short = this.#shortTokens.current;
     if (short !== undefined && !force && this.#now() < this.#shortTokens.refreshAtMs) return short.token;
     try {
-      const held = await untilAborted(this.#refreshShort(force), options?.signal, 'getAccessToken');
+      const held = await untilSignal(this.#refreshShort(force), options?.signal, () => AbortError.from('getAccessToken', options?.signal));
       return held.token;
     } catch (error) {
       if (this.#closed) throw new SessionClosedError();

@@ -52,13 +52,26 @@ export class MemoryTokenStore implements TokenStore {
     });
     const tail = previous.then(() => held);
     this.#leases.set(key, tail);
+    let acquired = false;
     try {
       await untilSignal(previous, options?.signal);
+      acquired = true;
       return await task(new AbortController().signal);
     } finally {
       release();
-      if (this.#leases.get(key) === tail) this.#leases.delete(key);
+      if (this.#leases.get(key) === tail) {
+        // A waiter that gave up is last in line: the line ends with the holder again, not with no one.
+        if (acquired || current === undefined) this.#leases.delete(key);
+        else this.#restore(key, current);
+      }
     }
+  }
+
+  #restore(key: string, line: Promise<unknown>): void {
+    this.#leases.set(key, line);
+    void line.then(() => {
+      if (this.#leases.get(key) === line) this.#leases.delete(key);
+    });
   }
 
   /** {@inheritDoc TokenStore.subscribe} */

@@ -42,56 +42,56 @@ export class RefreshCoordinator {
 
   async #underLease<T>(adopt: Adopt<T>, task: Task<T>, first: StoredTokens | undefined): Promise<Coordinated<T>> {
     const startedMs = this.#now();
-    const stopWaiting = new AbortController();
-    let phase = 'waiting' as 'waiting' | 'holding';
     let peerHeld = false;
-    let adoptedWhileWaiting: T | undefined;
-    const subscription = this.#store.subscribe((change) => {
-      if (phase !== 'waiting' || this.#store.isOwn(change)) return;
-      void this.#store.read().then((stored) => {
-        const value = phase === 'waiting' && adoptedWhileWaiting === undefined ? adopt(stored) : undefined;
-        if (value === undefined) return;
-        adoptedWhileWaiting = value;
-        stopWaiting.abort();
-      });
-    });
-    let subscribed = subscription !== undefined;
-    const unsubscribe = () => {
-      if (subscribed) subscription?.();
-      subscribed = false;
-    };
     const waited = (adopted: boolean) => {
       if (peerHeld) this.#events.emit('leaseWaited', { waitedMs: Math.max(0, this.#now() - startedMs), adopted });
     };
-    try {
-      return await this.#store.lease(
-        this.#leaseTtlMs,
-        async (lease) => {
-          phase = 'holding';
-          unsubscribe();
-          const stored = await this.#store.read();
-          const value = adopt(stored);
-          waited(value !== undefined);
-          if (value !== undefined) return { value, adopted: true };
-          return { value: await task(stored, lease), adopted: false };
-        },
-        stopWaiting.signal,
-        () => {
-          peerHeld = true;
-        },
-      );
-    } catch (error) {
-      if (adoptedWhileWaiting !== undefined) {
-        waited(true);
-        return { value: adoptedWhileWaiting, adopted: true };
+    // A holder writes its result (a change notification) before it releases the lease: the wait stops
+    // on the notification itself, so a waiter adopts without taking the lease. A change that brings
+    // nothing usable (a peer's long token while this one needs a short) goes back to waiting.
+    for (;;) {
+      const stopWaiting = new AbortController();
+      let phase = 'waiting' as 'waiting' | 'holding';
+      let subscription = this.#store.subscribe((change) => {
+        if (phase === 'waiting' && !this.#store.isOwn(change)) stopWaiting.abort();
+      });
+      const unsubscribe = () => {
+        subscription?.();
+        subscription = undefined;
+      };
+      try {
+        return await this.#store.lease(
+          this.#leaseTtlMs,
+          async (lease) => {
+            phase = 'holding';
+            unsubscribe();
+            const stored = await this.#store.read();
+            const value = adopt(stored);
+            waited(value !== undefined);
+            if (value !== undefined) return { value, adopted: true };
+            return { value: await task(stored, lease), adopted: false };
+          },
+          stopWaiting.signal,
+          () => {
+            peerHeld = true;
+          },
+        );
+      } catch (error) {
+        if (phase === 'holding') throw error;
+        if (!stopWaiting.signal.aborted) {
+          // No lease to be had (the store is down): go on alone. A live holder is waited for however
+          // long its refresh takes (a Retry-After, say): a dead one's lease expires, and one waiter takes over.
+          this.#store.report('lease', error);
+          return { value: await task(first, undefined), adopted: false };
+        }
+      } finally {
+        unsubscribe();
       }
-      if (phase === 'holding') throw error;
-      // No lease to be had (the store is down): go on alone. A live holder is waited for however long
-      // its refresh takes (a Retry-After, say): a dead one's lease expires, and one waiter takes over.
-      this.#store.report('lease', error);
-      return { value: await task(first, undefined), adopted: false };
-    } finally {
-      unsubscribe();
+      const value = adopt(await this.#store.read());
+      if (value !== undefined) {
+        waited(true);
+        return { value, adopted: true };
+      }
     }
   }
 }

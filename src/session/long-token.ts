@@ -1,4 +1,6 @@
 import type { AuthApi } from '../api/AuthApi.js';
+import type { LongTokenValue } from '../api/options.js';
+import { longTokenValue } from '../api/validation.js';
 import { AuthSdkError } from '../errors/AuthSdkError.js';
 import { RequestValidationError } from '../errors/RequestValidationError.js';
 import { SessionClosedError } from '../errors/SessionClosedError.js';
@@ -41,7 +43,8 @@ export class LongTokens {
 
   constructor(context: LongTokenContext) {
     this.#context = context;
-    this.#given = givenLongToken(context.options.longToken);
+    const given = context.options.longToken;
+    if (typeof given !== 'function') this.#given = givenLongToken(given);
   }
 
   /** The long token in memory (or the app's), for revocation. */
@@ -51,13 +54,12 @@ export class LongTokens {
 
   /** The token in memory when it needs no work (usable, not due for rotation): no store round trip. */
   fresh(): HeldToken | undefined {
-    const long = this.#long;
-    return long !== undefined && this.#needsNoWork(long) ? long : undefined;
+    return this.#ifNoWork(this.#long);
   }
 
   /** The stored long token when it needs no work, for adoption. */
   adoptable(stored: StoredTokens | undefined): HeldToken | undefined {
-    return stored !== undefined && this.#needsNoWork(stored.long) ? stored.long : undefined;
+    return this.#ifNoWork(stored?.long);
   }
 
   /** Takes `long` (a peer's) into use, with a `tokenAdopted` event when it is new to this session. */
@@ -71,26 +73,33 @@ export class LongTokens {
 
   /**
    * A usable long token, given what the store holds now (read under the lease): the stored one, else
-   * the one in memory (written back: the store may have lost it), else the app's, else a new one from
-   * the credentials; rotated when it is in the last part of its life.
+   * the one in memory (written back: the store may have lost it), else the app's (its function
+   * called), else a new one from the credentials; rotated when it is in the last part of its life.
    */
   async ensure(stored: StoredTokens | undefined): Promise<HeldToken> {
     const generation = this.#generation;
-    const { store, now } = this.#context;
-    let long: HeldToken;
-    const local = this.#long ?? this.#given;
-    if (stored !== undefined && this.#isLive(stored.long)) long = this.adopt(stored.long);
-    else if (local !== undefined && this.#isLive(local)) {
-      long = local;
-      this.#long = local;
-      await store.write(local, undefined);
-    } else long = await this.#issue();
+    const { store, now, events, options } = this.#context;
+    let long = stored?.long;
+    if (long !== undefined && this.#isLive(long)) long = this.adopt(long);
+    else {
+      long = this.#long ?? this.#given;
+      if (long === undefined || !this.#isLive(long)) long = await this.#fromApp();
+      if (long !== undefined && this.#isLive(long)) {
+        this.#assertCurrent(generation);
+        this.#long = long;
+        await store.write(long, undefined);
+      } else {
+        long = await this.#issueLong();
+        events.emit('longTokenIssued', { tokenId: long.tokenId, expiresAt: iso(long.expiresAtMs) });
+        long = await this.#keepOne(long, undefined);
+      }
+    }
     this.#assertCurrent(generation);
-    if (!inRotationWindow(long, now(), this.#context.options.longTokenRotationFraction ?? 0.1)) return long;
-    if (this.#context.options.credentials !== undefined) return this.#rotate(long);
+    if (!inRotationWindow(long, now(), options.longTokenRotationFraction ?? 0.1)) return long;
+    if (options.credentials !== undefined) return this.#rotate(long);
     if (this.#warnedExpiring !== long) {
       this.#warnedExpiring = long;
-      this.#context.events.emit('longTokenExpiring', { tokenId: long.tokenId, expiresAt: iso(long.expiresAtMs) });
+      events.emit('longTokenExpiring', { tokenId: long.tokenId, expiresAt: iso(long.expiresAtMs) });
     }
     return long;
   }
@@ -120,20 +129,32 @@ export class LongTokens {
     this.#given = undefined;
   }
 
+  /** `long` when it needs no work: usable, and not due for rotation. */
+  #ifNoWork(long: HeldToken | undefined): HeldToken | undefined {
+    const { now, options } = this.#context;
+    if (long === undefined || !this.#isLive(long)) return undefined;
+    return options.credentials === undefined || !inRotationWindow(long, now(), options.longTokenRotationFraction ?? 0.1) ? long : undefined;
+  }
+
   #isLive(long: HeldToken): boolean {
     return isUsable(long, this.#context.now()) && !this.#refused.has(long.token);
   }
 
-  #needsNoWork(long: HeldToken): boolean {
-    const { now, options } = this.#context;
-    if (!this.#isLive(long)) return false;
-    return options.credentials === undefined || !inRotationWindow(long, now(), options.longTokenRotationFraction ?? 0.1);
-  }
-
-  async #issue(): Promise<HeldToken> {
-    const issued = await this.#issueLong();
-    this.#context.events.emit('longTokenIssued', { tokenId: issued.tokenId, expiresAt: iso(issued.expiresAtMs) });
-    return this.#keepOne(issued, undefined);
+  /** The long token the app's `longToken` function returns, checked; undefined without one. */
+  async #fromApp(): Promise<HeldToken | undefined> {
+    const source = this.#context.options.longToken;
+    if (typeof source !== 'function') return undefined;
+    const path = ['longToken'];
+    let value: unknown;
+    try {
+      value = await source();
+    } catch (error) {
+      if (error instanceof AuthSdkError) throw error;
+      throw new RequestValidationError('AuthSession', [{ path, message: 'the longToken function threw' }], { cause: error });
+    }
+    const checked = longTokenValue(value, path);
+    if (typeof checked === 'object') throw new RequestValidationError('AuthSession', [checked]);
+    return givenLongToken(value as LongTokenValue);
   }
 
   async #rotate(old: HeldToken): Promise<HeldToken> {
@@ -183,18 +204,6 @@ export class LongTokens {
       events.emit('sessionExpired', { tokenId: undefined });
       throw new SessionExpiredError('AuthSession: no usable long token, and no credentials to issue one');
     }
-    const body = await this.#credentialsBody(credentials);
-    const sentAtMs = now();
-    const held = heldFromResponse(await api.issueLongTermToken(body), sentAtMs);
-    if (generation !== this.#generation) {
-      // Issued for a session that has since been closed: nobody will use it, so revoke it.
-      this.#revokeQuietly(held);
-      throw new SessionClosedError();
-    }
-    return held;
-  }
-
-  async #credentialsBody(credentials: NonNullable<AuthSessionOptions['credentials']>): Promise<LongTokenRequest> {
     let body: LongTokenRequest;
     try {
       body = typeof credentials === 'function' ? await credentials() : credentials;
@@ -203,13 +212,19 @@ export class LongTokens {
         cause: error,
       });
     }
-    const { longTokenScopes, longTokenTtlSeconds } = this.#context.options;
-    if (typeof body !== 'object' || body === null) return body;
-    return {
-      ...body,
-      ...(body.scopes === undefined && longTokenScopes !== undefined ? { scopes: [...longTokenScopes] } : {}),
-      ...(body.ttl_seconds === undefined && longTokenTtlSeconds !== undefined ? { ttl_seconds: longTokenTtlSeconds } : {}),
-    };
+    if (typeof body === 'object' && body !== null) {
+      body = { ...body };
+      if (body.scopes === undefined && options.longTokenScopes !== undefined) body.scopes = [...options.longTokenScopes];
+      if (body.ttl_seconds === undefined && options.longTokenTtlSeconds !== undefined) body.ttl_seconds = options.longTokenTtlSeconds;
+    }
+    const sentAtMs = now();
+    const held = heldFromResponse(await api.issueLongTermToken(body), sentAtMs);
+    if (generation !== this.#generation) {
+      // Issued for a session that has since been closed: nobody will use it, so revoke it.
+      this.#revokeQuietly(held);
+      throw new SessionClosedError();
+    }
+    return held;
   }
 
   #revokeQuietly(held: HeldToken): void {

@@ -1,4 +1,5 @@
 import type { AuthApi } from '../api/AuthApi.js';
+import type { LongTokenSource } from '../api/options.js';
 import type { LongTokenRequest } from '../types.js';
 import type { AuthSessionEventName, AuthSessionListener } from './events.js';
 import type { TokenStore } from './TokenStore.js';
@@ -6,18 +7,37 @@ import type { TokenStore } from './TokenStore.js';
 /** How a session gets a long token: a request body, or a function called each time one is needed. */
 export type SessionCredentials = LongTokenRequest | (() => LongTokenRequest | Promise<LongTokenRequest>);
 
-/** A long token the app already holds (from its backend, a vault, an earlier run). */
-export type GivenLongToken = string | { readonly access_token: string; readonly expires_at?: string; readonly token_id?: string };
+/**
+ * A long token the app already holds (from its backend, a vault, an earlier run), or a function
+ * returning one: the same forms as AuthApi's `longToken`.
+ */
+export type GivenLongToken = LongTokenSource;
 
-/** Options of {@link AuthSession}. Every field is optional, but a session needs `credentials` or `longToken`. */
-export interface AuthSessionOptions {
-  /** The AuthApi to call; by default one is made from `baseUrl` and `fetch`. */
-  readonly api?: AuthApi;
-  /**
-   * Base URL for the AuthApi the session makes (not with `api`).
-   * @default 'https://api.example.com/v1'
-   */
-  readonly baseUrl?: string;
+/**
+ * Where a session sends its calls: an `api` of the app's, or a `baseUrl` (and, to a non-loopback
+ * plain-http URL, `allowInsecureHttp`) for the AuthApi the session makes. One or the other is required.
+ */
+export type AuthSessionTarget =
+  | { readonly api: AuthApi; readonly baseUrl?: never; readonly allowInsecureHttp?: never }
+  | {
+      readonly api?: never;
+      /** Base URL for the AuthApi the session makes; the same rules as AuthApi's `baseUrl`. */
+      readonly baseUrl: string;
+      /**
+       * Allow a plain `http://` base URL to a host other than loopback.
+       * @default false
+       */
+      readonly allowInsecureHttp?: boolean;
+    };
+
+/**
+ * Options of {@link AuthSession}: where to send (`api` or `baseUrl`, see {@link AuthSessionTarget}),
+ * and `credentials` or `longToken` (or both); every other field is optional.
+ */
+export type AuthSessionOptions = AuthSessionTarget & AuthSessionSettings;
+
+/** Options of {@link AuthSession} besides where it sends its calls. */
+export interface AuthSessionSettings {
   /**
    * The fetch behind `session.fetch` (and the AuthApi the session makes).
    * @default globalThis.fetch, looked up on each call
@@ -28,7 +48,11 @@ export interface AuthSessionOptions {
    * `otp_code` from a prompt, a freshly signed assertion.
    */
   readonly credentials?: SessionCredentials;
-  /** A long token the app already holds; used after the store and before `credentials`. */
+  /**
+   * A long token the app already holds, or a function returning one (sync or async; called each time
+   * the session needs a long token and the store has none, e.g. to fetch it from the app's backend);
+   * used after the store and before `credentials`.
+   */
   readonly longToken?: GivenLongToken;
   /** Client id for the store key, when `credentials` is a function. */
   readonly clientId?: string;

@@ -1,9 +1,10 @@
 import { AuthApi } from '../api/AuthApi.js';
-import { isAbortSignal } from '../api/validation.js';
+import type { LongTokenValue } from '../api/options.js';
+import { isAbortSignal, isLongTokenSource, LONG_TOKEN_FORMS } from '../api/validation.js';
 import { RequestValidationError, type ValidationIssue } from '../errors/RequestValidationError.js';
-import { assertOptions, type Check, isFunction, isObject, type OptionCheck } from '../option-checks.js';
+import { assertOptions, type Check, isFunction, isObject, type OptionCheck, resolveBaseUrl } from '../option-checks.js';
 import type { HeldToken } from './expiry.js';
-import type { AuthSessionOptions, GetAccessTokenOptions, GivenLongToken } from './options.js';
+import type { AuthSessionOptions, AuthSessionSettings, GetAccessTokenOptions } from './options.js';
 
 const isString: Check = (value) => typeof value === 'string' && value !== '';
 const isStringList: Check = (value) => Array.isArray(value) && value.every(isString);
@@ -11,14 +12,6 @@ const isNumberIn =
   (min: number, max: number): Check =>
   (value) =>
     typeof value === 'number' && value >= min && value <= max;
-const isGivenLongToken: Check = (value) =>
-  isString(value) ||
-  (isObject(value) &&
-    isString((value as { access_token?: unknown }).access_token) &&
-    ['expires_at', 'token_id'].every((key) => {
-      const field = (value as Record<string, unknown>)[key];
-      return field === undefined || (isString(field) && (key !== 'expires_at' || !Number.isNaN(Date.parse(field as string))));
-    }));
 const isStore: Check = (value) =>
   isObject(value) && ['get', 'set', 'delete'].every((name) => isFunction((value as Record<string, unknown>)[name]));
 
@@ -26,9 +19,10 @@ const isStore: Check = (value) =>
 const checks = (): readonly OptionCheck<AuthSessionOptions>[] => [
   ['api', (value) => value instanceof AuthApi, 'must be an AuthApi'],
   ['baseUrl', isString, 'must be a non-empty string'],
+  ['allowInsecureHttp', (value) => typeof value === 'boolean', 'must be a boolean'],
   ['fetch', isFunction, 'must be a function'],
   ['credentials', (value) => isObject(value) || isFunction(value), 'must be a LongTokenRequest or a function returning one'],
-  ['longToken', isGivenLongToken, 'must be a token string or { access_token, expires_at?, token_id? } with an ISO expires_at'],
+  ['longToken', isLongTokenSource, LONG_TOKEN_FORMS],
   ['clientId', isString, 'must be a non-empty string'],
   ['scopes', isStringList, 'must be an array of non-empty strings'],
   ['longTokenScopes', isStringList, 'must be an array of non-empty strings'],
@@ -49,16 +43,22 @@ const checks = (): readonly OptionCheck<AuthSessionOptions>[] => [
   ['on', (value) => isObject(value) && Object.values(value as object).every(isFunction), 'must map event names to functions'],
 ];
 
-/** Checks the session's options, throwing a TypeError that names the misused one, never its value. */
-export function checkSessionOptions(options: unknown): asserts options is AuthSessionOptions {
+/**
+ * Checks the session's options, throwing a TypeError that names AuthSession and the misused option,
+ * never its value. Returns the base URL for the AuthApi the session makes (undefined with `api`).
+ */
+export function checkSessionOptions(options: unknown): string | undefined {
   assertOptions<AuthSessionOptions>('AuthSession', options, checks());
-  const { api, baseUrl, credentials, longToken } = options as AuthSessionOptions;
-  if (api !== undefined && baseUrl !== undefined) throw new TypeError('AuthSession: give "api" or "baseUrl", not both');
+  const { api, baseUrl, credentials, longToken, allowInsecureHttp } = options;
   if (credentials === undefined && longToken === undefined) throw new TypeError('AuthSession: give "credentials" or "longToken" (or both)');
+  if (api === undefined) return resolveBaseUrl('AuthSession', baseUrl, allowInsecureHttp);
+  if (baseUrl !== undefined || allowInsecureHttp !== undefined)
+    throw new TypeError('AuthSession: with "api", set "baseUrl" and "allowInsecureHttp" on that AuthApi, not on the session');
+  return undefined;
 }
 
 /** The app's long token as a held token; its expiry is the server's `expires_at` (no send time is known). */
-export function givenLongToken(given: GivenLongToken | undefined): HeldToken | undefined {
+export function givenLongToken(given: LongTokenValue | undefined): HeldToken | undefined {
   if (given === undefined) return undefined;
   if (typeof given === 'string') return { token: given, expiresAtMs: Number.POSITIVE_INFINITY };
   return {
@@ -69,7 +69,7 @@ export function givenLongToken(given: GivenLongToken | undefined): HeldToken | u
 }
 
 /** The default store key: the base URL and the client id, so different APIs and clients never collide. */
-export function storeKeyFor(baseUrl: string, options: AuthSessionOptions): string {
+export function storeKeyFor(baseUrl: string, options: AuthSessionSettings): string {
   const credentials = options.credentials;
   const clientId = options.clientId ?? (typeof credentials === 'object' ? credentials.client_id : undefined) ?? 'default';
   return `c2m-auth:${baseUrl.replace(/\/+$/, '')}:${clientId}`;

@@ -38,29 +38,30 @@ function discard(response: Response): void {
 export function createSessionFetch(getToken: TokenGetter, getFetch: () => typeof fetch): typeof fetch {
   return async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const doFetch = getFetch();
-    if (isRequest(input)) {
-      const request = init === undefined ? input : new Request(input, init);
-      const token = await getToken(undefined, request.signal);
+    const request = isRequest(input) ? (init === undefined ? input : new Request(input, init)) : undefined;
+    const signal = request === undefined ? init?.signal : request.signal;
+    const token = await getToken(undefined, signal);
+    let send: (bearerToken: string) => Promise<Response>;
+    if (request === undefined) {
+      let body = init?.body;
+      if (body instanceof ReadableStream) body = await new Response(body).arrayBuffer();
+      send = (bearerToken) => {
+        const headers = withBearer(init?.headers, bearerToken);
+        return doFetch(input, body === undefined ? { ...init, headers } : { ...init, headers, body });
+      };
+    } else {
       const spare = request.body === null ? undefined : request.clone();
-      request.headers.set('authorization', bearer(token));
-      const response = await doFetch(request);
-      if (response.status !== 401) return response;
-      const next = await getToken(token, request.signal);
-      discard(response);
-      const replay = spare ?? request;
-      replay.headers.set('authorization', bearer(next));
-      return doFetch(replay);
+      let target = request;
+      send = (bearerToken) => {
+        target.headers.set('authorization', bearer(bearerToken));
+        const sent = doFetch(target);
+        target = spare ?? request;
+        return sent;
+      };
     }
-    const token = await getToken(undefined, init?.signal);
-    let body = init?.body;
-    if (body instanceof ReadableStream) body = await new Response(body).arrayBuffer();
-    const send = (bearerToken: string): Promise<Response> => {
-      const headers = withBearer(init?.headers, bearerToken);
-      return doFetch(input, body === undefined ? { ...init, headers } : { ...init, headers, body });
-    };
     const response = await send(token);
     if (response.status !== 401) return response;
-    const next = await getToken(token, init?.signal);
+    const next = await getToken(token, signal);
     discard(response);
     return send(next);
   };

@@ -1,5 +1,3 @@
-import { AbortError } from '../errors/AbortError.js';
-
 /**
  * One shared run of an async task: callers that arrive while it runs get the same promise; once it
  * settles, success or failure, the next caller starts a new run (a failure is never cached).
@@ -21,14 +19,6 @@ export class SingleFlight<T> {
   forget(): void {
     this.#running = undefined;
   }
-}
-
-/**
- * `promise`, but rejected with AbortError as soon as `signal` fires: the caller stops waiting while
- * the shared work goes on for the others.
- */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, operation: string): Promise<T> {
-  return untilSignal(promise, signal, () => AbortError.from(operation, signal));
 }
 
 /** `promise`, but rejected with `reason()` (by default the signal's own reason) as soon as `signal` fires. */

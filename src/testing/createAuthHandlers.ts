@@ -1,4 +1,5 @@
 import { HttpResponse, http, type RequestHandler } from 'msw';
+import * as core from 'zod/v4/core';
 import { longTokenRequestSchema, shortTokenRequestSchema } from '../schemas.js';
 import type { LongTokenResponse } from '../types.js';
 import { type Fault, type FaultOptions, FaultQueue } from './faults.js';
@@ -103,6 +104,11 @@ const bearerOf = (request: Request): string | undefined => /^Bearer (\S+)$/.exec
  * (a long token's revocation revokes its short tokens), answer the contract's AuthError bodies, and
  * serve an example protected resource, `GET`/`POST {baseUrl}/jobs`, that wants a valid short token.
  *
+ * It needs msw installed (`npm install -D msw`), an optional peer dependency. Bad credentials get what
+ * the server answers: a wrong secret, a used OTP code or an assertion the client does not have 400
+ * `invalid_grant`; an unknown client id 401 `invalid_client`; an unknown, expired or revoked long
+ * token 401 `invalid_token`.
+ *
  * @example
  * ```ts
  * import { setupServer } from 'msw/node'
@@ -152,7 +158,7 @@ export function createAuthHandlers(options: AuthHandlersOptions = {}): AuthMock 
     };
 
   const issueLong = serve('issueLongTermToken', async (request) => {
-    const parsed = longTokenRequestSchema.safeParse(await request.json().catch(() => undefined));
+    const parsed = core.safeParse(longTokenRequestSchema, await request.json().catch(() => undefined));
     if (!parsed.success) return authError(400, 'invalid_request', 'The request body is not a valid LongTokenRequest');
     const body = parsed.data;
     const client = clients.get(body.client_id);
@@ -198,7 +204,7 @@ export function createAuthHandlers(options: AuthHandlersOptions = {}): AuthMock 
     } catch {
       return authError(400, 'invalid_request', 'The request body is not JSON');
     }
-    const parsed = shortTokenRequestSchema.safeParse(json);
+    const parsed = core.safeParse(shortTokenRequestSchema, json);
     if (!parsed.success) return authError(400, 'invalid_request', 'The request body is not a valid ShortTokenRequest');
     const scopes = parsed.data.scopes ?? long.scopes;
     if (uncoveredScopes(long.scopes, scopes).length > 0) return authError(400, 'invalid_scope', 'A requested scope exceeds the long token');

@@ -56,14 +56,19 @@ describe('AuthApiError from an error response', () => {
     onPost('auth/tokens/short', () =>
       HttpResponse.html('<html><h1>502 Bad Gateway</h1></html>', { status: 502, statusText: 'Bad Gateway' }),
     );
-    await expect(api().issueShortTermToken()).rejects.toMatchObject({ status: 502, code: 'bad_gateway', message: 'HTTP 502 Bad Gateway' });
+    await expect(api().issueShortTermToken()).rejects.toMatchObject({
+      status: 502,
+      code: 'bad_gateway',
+      message: 'issueShortTermToken: 502 bad_gateway: Bad Gateway',
+    });
   });
 
   it('keeps a short plain-text body in the message', async () => {
     onPost('auth/tokens/short', () => new HttpResponse('upstream down', { status: 503, statusText: 'Service Unavailable' }));
     await expect(api().issueShortTermToken()).rejects.toMatchObject({
       code: 'service_unavailable',
-      message: 'HTTP 503 Service Unavailable: upstream down',
+      message: 'issueShortTermToken: 503 service_unavailable: upstream down',
+      serverMessage: 'upstream down',
     });
   });
 
@@ -71,14 +76,17 @@ describe('AuthApiError from an error response', () => {
     onPost('auth/tokens/short', () => new HttpResponse(null, { status: 401 }));
     await expect(api().issueShortTermToken()).rejects.toMatchObject({
       code: 'unauthorized',
-      message: 'HTTP 401 Unauthorized',
+      message: 'issueShortTermToken: 401 unauthorized: Unauthorized',
       details: undefined,
     });
   });
 
   it('reads an OAuth-style body from a gateway', async () => {
     onPost('auth/tokens/short', () => HttpResponse.json({ error: 'invalid_client', error_description: 'Client unknown' }, { status: 401 }));
-    await expect(api().issueShortTermToken()).rejects.toMatchObject({ code: 'invalid_client', message: 'Client unknown' });
+    await expect(api().issueShortTermToken()).rejects.toMatchObject({
+      code: 'invalid_client',
+      message: 'issueShortTermToken: 401 invalid_client: Client unknown',
+    });
   });
 
   it('gives an unknown status a code of its own', async () => {
@@ -116,7 +124,8 @@ describe('no secret in any error', () => {
     const error = (await new AuthApi({ baseUrl: BASE_URL })
       .issueLongTermToken({ grant_type: 'client_credentials', client_id: 'c2m_abc123', client_secret: CLIENT_SECRET })
       .catch((caught: unknown) => caught)) as AuthApiError;
-    expect(error.message).toBe('secret [REDACTED] is wrong');
+    expect(error.message).toBe('issueLongTermToken: 400 bad_[REDACTED]: secret [REDACTED] is wrong');
+    expect(error.serverMessage).toBe('secret [REDACTED] is wrong');
     expect(error.code).toBe('bad_[REDACTED]');
     expect(error.details).toEqual({ tried: ['[REDACTED]'], '[REDACTED]': 1 });
     expectNoSecret(error);
@@ -125,7 +134,7 @@ describe('no secret in any error', () => {
   it('masks an echoed token in a plain-text body', async () => {
     onPost('auth/tokens/short', () => new HttpResponse(`token ${LONG_TOKEN} revoked`, { status: 401 }));
     const error = await new AuthApi({ baseUrl: BASE_URL, longToken: LONG_TOKEN }).issueShortTermToken().catch((caught: unknown) => caught);
-    expect((error as Error).message).toBe('HTTP 401 Unauthorized: token [REDACTED] revoked');
+    expect((error as Error).message).toBe('issueShortTermToken: 401 unauthorized: token [REDACTED] revoked');
     expectNoSecret(error);
   });
 

@@ -133,7 +133,8 @@ describe('issueLongTermToken', () => {
       operation: 'issueLongTermToken',
       status,
       code,
-      message,
+      message: `issueLongTermToken: ${status} ${code}: ${message}`,
+      serverMessage: message,
       details: { field: 'grant_type' },
     });
     expect(seen).toHaveLength(1);

@@ -103,7 +103,15 @@ describe('issueShortTermToken', () => {
     answerShortToken({ code, message }, { status });
     const error = await new AuthApi({ baseUrl: BASE_URL, longToken: LONG_TOKEN }).issueShortTermToken().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AuthApiError);
-    expect(error).toMatchObject({ status, code, message, details: undefined, retryAfter: undefined, operation: 'issueShortTermToken' });
+    expect(error).toMatchObject({
+      status,
+      code,
+      message: `issueShortTermToken: ${status} ${code}: ${message}`,
+      serverMessage: message,
+      details: undefined,
+      retryAfter: undefined,
+      operation: 'issueShortTermToken',
+    });
   });
 
   describe('rejects a malformed success with ResponseValidationError', () => {

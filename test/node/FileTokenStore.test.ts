@@ -144,7 +144,7 @@ describe('FileTokenStore options', () => {
   });
 
   it.each([
-    [{ path: '' }, 'FileTokenStore: path must be a non-empty string'],
+    [{ path: '' }, 'FileTokenStore: option "path" must be a non-empty string'],
     [{ path: 'x', lockTimeoutMs: 0 }, 'FileTokenStore: option "lockTimeoutMs" must be a positive number of ms'],
     [{ path: 'x', lockTimeoutMs: Number.NaN }, 'FileTokenStore: option "lockTimeoutMs" must be a positive number of ms'],
     [{ path: 'x', encryptionKey: 'c2hvcnQ=' }, 'FileTokenStore: encryptionKey must be 32 bytes (a Uint8Array, or its base64)'],

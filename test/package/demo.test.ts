@@ -28,5 +28,5 @@ describe('npm run demo', () => {
     expect(stdout).toContain('HTTP 201 (server saw 401 then 201)');
     expect(stdout).toContain('4 tokens issued, 4 revoked');
     expect(stdout).not.toMatch(/lt_[0-9a-f]{24}|eyJhbGciOiJIUzI1NiJ9\./);
-  });
+  }, 30_000);
 });

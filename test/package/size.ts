@@ -1,46 +1,63 @@
-// Prints the min+gzip size of browser bundles (esbuild, minified, gzip -9) of the public entry with ky
-// and zod inside, beside their parts, and enforces the ceilings. See README "Size" for the figures.
+// Measures the min+gzip size of browser bundles (esbuild, minified, gzip -9) of the public entry with ky
+// and zod inside, and the SDK's own part of each (ky and zod left out), and enforces the ceilings on the
+// totals: one line when all are within them. With --verbose, or when
+// a ceiling is exceeded, it prints the details: each bundle's bytes and target, and the parts (ky, zod)
+// beside them. See README "Size" for the figures.
 import { bundleSize, kib } from './bundle-size.js';
 
 const KIB = 1024;
+const details: string[] = [];
 
 // The parts, for the record: what ky and zod cost before any SDK code.
 const parts = {
   'ky alone': "import ky from 'ky'; globalThis.x = ky;",
-  'zod/mini with the five contract schemas': "import * as s from './src/schemas.ts'; globalThis.x = s;",
+  'zod/v4/core with the five contract schemas': "import * as s from './src/schemas.ts'; globalThis.x = s;",
   'ky + the five schemas': "import ky from 'ky'; import * as s from './src/schemas.ts'; globalThis.x = [ky, s];",
 };
 for (const [name, code] of Object.entries(parts)) {
   const { gzip } = await bundleSize(code);
-  console.log(`size: ${name}: ${gzip} B (${kib(gzip)})`);
+  details.push(`size: ${name}: ${gzip} B (${kib(gzip)})`);
 }
 
 // ceilingBytes is enforced; targetBytes is the budget the issues asked for (see README "Size").
 const entries = [
   {
     name: "import { AuthApi } from 'c2m-auth'",
+    label: 'AuthApi',
     code: "import { AuthApi } from './dist/index.js'; globalThis.x = AuthApi;",
-    ceilingBytes: 16 * KIB,
+    ceilingBytes: 14.8 * KIB,
     targetBytes: 12 * KIB,
   },
   {
     name: "import { AuthApi, AuthSession } from 'c2m-auth'",
+    label: 'AuthApi + AuthSession',
     code: "import { AuthApi, AuthSession } from './dist/index.js'; globalThis.x = [AuthApi, AuthSession];",
-    // 19.2 KiB before the fleet protocol (coordinator, long/short token modules, store timeouts and
-    // compare-and-set), which adds 1.7 KiB against its 1 KiB budget: see README "Size".
-    ceilingBytes: 21 * KIB,
+    // Asked for: 18 KiB plus at most 1 KiB for the fleet protocol. Measured 19.35 KiB: the fleet protocol
+    // costs 1.6 KiB and the polish issue's safety checks 0.9 KiB (mostly won back): see README "Size".
+    ceilingBytes: 19.5 * KIB,
     targetBytes: 15 * KIB,
   },
 ];
 let failed = false;
-for (const { name, code, ceilingBytes, targetBytes } of entries) {
+const summary: string[] = [];
+for (const { name, label, code, ceilingBytes, targetBytes } of entries) {
   const { min, gzip } = await bundleSize(code);
+  const sdk = await bundleSize(code, ['ky', 'zod', 'zod/*']);
   const withinCeiling = gzip <= ceilingBytes;
   failed ||= !withinCeiling;
   const target =
     gzip <= targetBytes ? `within the ${kib(targetBytes)} target` : `${kib(gzip - targetBytes)} over the ${kib(targetBytes)} target`;
-  console.log(
-    `size: ${name}: ${min} B min, ${gzip} B min+gzip (${kib(gzip)}); ceiling ${kib(ceilingBytes)} ${withinCeiling ? 'ok' : 'EXCEEDED'}; ${target}`,
+  details.push(
+    `size: ${name}: ${min} B min, ${gzip} B min+gzip (${kib(gzip)}), of which the SDK's own ${sdk.min} B min, ${sdk.gzip} B min+gzip; ceiling ${kib(ceilingBytes)} ${withinCeiling ? 'ok' : 'EXCEEDED'}; ${target}`,
   );
+  summary.push(`${label} ${kib(gzip)} (SDK ${kib(sdk.gzip)}; ceiling ${kib(ceilingBytes)}${withinCeiling ? '' : ': EXCEEDED'})`);
+}
+const line = `size, min+gzip with ky and zod: ${summary.join(', ')}: ${failed ? 'a ceiling is exceeded' : 'ok'}`;
+if (failed) {
+  for (const detail of details) console.error(detail);
+  console.error(line);
+} else {
+  if (process.argv.includes('--verbose')) for (const detail of details) console.log(detail);
+  console.log(line);
 }
 process.exitCode = failed ? 1 : 0;

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import * as core from 'zod/v4/core';
 import { AuthApi, AuthSdkError } from '../../src/index.js';
 import { longTokenResponseSchema, shortTokenResponseSchema } from '../../src/schemas.js';
 
@@ -87,10 +88,10 @@ describe('fuzzed responses', () => {
               client_id: 'c2m_abc123',
               client_secret: 'supersecret123',
             });
-            expect(longTokenResponseSchema.safeParse(result).success).toBe(true);
+            expect(core.safeParse(longTokenResponseSchema, result).success).toBe(true);
           } else if (operation === 'issueShortTermToken') {
             result = await api.issueShortTermToken();
-            expect(shortTokenResponseSchema.safeParse(result).success).toBe(true);
+            expect(core.safeParse(shortTokenResponseSchema, result).success).toBe(true);
           } else {
             result = await api.revokeToken('tok_1');
             expect(result).toBeUndefined();

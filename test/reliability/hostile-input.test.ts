@@ -119,7 +119,7 @@ describe('hostile input to AuthSession', () => {
     [
       'a long token of null',
       { longToken: null },
-      'AuthSession: option "longToken" must be a token string or { access_token, expires_at?, token_id? } with an ISO expires_at',
+      'AuthSession: option "longToken" must be a token string of visible ASCII characters without surrounding whitespace, { access_token, expires_at?, token_id? } with expires_at an ISO 8601 date-time such as 2026-12-01T00:00:00Z, or a function returning one',
     ],
     ['a numeric now', { credentials, now: 5 }, 'AuthSession: option "now" must be a function'],
     [
@@ -155,6 +155,6 @@ describe('hostile input to constructors', () => {
   });
 
   it('new FileTokenStore with an empty path: TypeError', () => {
-    expect(() => new FileTokenStore('')).toThrow(new TypeError('FileTokenStore: path must be a non-empty string'));
+    expect(() => new FileTokenStore('')).toThrow(new TypeError('FileTokenStore: option "path" must be a non-empty string'));
   });
 });

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   AuthSession,
   type AuthSessionEvents,
-  type AuthSessionOptions,
+  type AuthSessionSettings,
   MemoryTokenStore,
   type TokenStore,
   TokenStoreError,
@@ -29,7 +29,7 @@ afterEach(() => {
 
 type Recorded = { name: keyof AuthSessionEvents; event: Record<string, unknown> };
 
-function fleet(count: number, store: TokenStore, options: Partial<AuthSessionOptions> = {}) {
+function fleet(count: number, store: TokenStore, options: Partial<AuthSessionSettings> = {}) {
   const events: Recorded[][] = [];
   const sessions = Array.from({ length: count }, (_, index) => {
     const log: Recorded[] = [];

@@ -128,7 +128,11 @@ describe('autoRefresh', () => {
 describe('options', () => {
   it.each<[string, unknown, string]>([
     ['no credentials and no long token', {}, 'AuthSession: give "credentials" or "longToken" (or both)'],
-    ['api and baseUrl together', { api: new AuthApi(), baseUrl: BASE_URL, credentials }, 'AuthSession: give "api" or "baseUrl", not both'],
+    [
+      'api and baseUrl together',
+      { api: new AuthApi({ baseUrl: BASE_URL }), baseUrl: BASE_URL, credentials },
+      'AuthSession: with "api", set "baseUrl" and "allowInsecureHttp" on that AuthApi, not on the session',
+    ],
     ['an api that is not an AuthApi', { api: {}, credentials }, 'AuthSession: option "api" must be an AuthApi'],
     [
       'a refresh window of -1',
@@ -143,7 +147,7 @@ describe('options', () => {
     [
       'a long token with a bad expires_at',
       { longToken: { access_token: 'lt_x', expires_at: 'soon' } },
-      'AuthSession: option "longToken" must be a token string or { access_token, expires_at?, token_id? } with an ISO expires_at',
+      'AuthSession: option "longToken" must be a token string of visible ASCII characters without surrounding whitespace, { access_token, expires_at?, token_id? } with expires_at an ISO 8601 date-time such as 2026-12-01T00:00:00Z, or a function returning one',
     ],
     ['scopes that are not strings', { credentials, scopes: [1] }, 'AuthSession: option "scopes" must be an array of non-empty strings'],
   ])('throws a TypeError for %s', (_name, options, message) => {

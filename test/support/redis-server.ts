@@ -1,11 +1,12 @@
 // A real redis-server for the Redis suites: one process per test file on a free port, no persistence,
-// always signalled by its PID. Without redis-server the suites are skipped, loudly, unless
-// REQUIRE_REDIS=1 (CI), which makes that an error.
+// always signalled by its PID. Without redis-server the suites are skipped, and the run's closing lines
+// count them under "no redis-server", unless REQUIRE_REDIS=1 (CI), which makes that an error.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { describe } from 'vitest';
+import { NO_REDIS } from './skip-reasons.js';
 
 /** The redis-server binary: REDIS_SERVER_PATH, or Debian's. */
 export const REDIS_SERVER_PATH = process.env.REDIS_SERVER_PATH ?? '/usr/bin/redis-server';
@@ -34,16 +35,20 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** `describe`, or a loud skip when redis-server is missing (an error with REQUIRE_REDIS=1). */
+/**
+ * `describe`, or, when redis-server is missing, the suite skipped with the reason "no redis-server",
+ * counted in the run's closing lines (an error with REQUIRE_REDIS=1).
+ */
 export function describeRedis(name: string, suite: () => void): void {
   if (redisAvailable) {
     describe(name, suite);
     return;
   }
-  const message = `No redis-server at ${REDIS_SERVER_PATH} (set REDIS_SERVER_PATH, or apt-get install redis-server): the REDIS SUITE "${name}" IS SKIPPED.`;
-  if (process.env.REQUIRE_REDIS === '1') throw new Error(`REQUIRE_REDIS=1: ${message}`);
-  console.warn(`\n${'!'.repeat(100)}\n${message}\n${'!'.repeat(100)}\n`);
-  describe.skip(name, suite);
+  if (process.env.REQUIRE_REDIS === '1')
+    throw new Error(
+      `REQUIRE_REDIS=1: no redis-server at ${REDIS_SERVER_PATH} (set REDIS_SERVER_PATH, or apt-get install redis-server): the Redis suite "${name}" cannot run.`,
+    );
+  describe.skip(name, { meta: { skipReason: NO_REDIS } }, suite);
 }
 
 /** A TCP port nobody listens on right now. */

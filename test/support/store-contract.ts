@@ -306,8 +306,24 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await waiting.promise;
         controller.abort(reason);
         await expect(second).rejects.toBe(reason);
+        // It left the holder holding: a caller after it still waits for the holder, however it queued.
+        const order: string[] = [];
+        const thirdWaiting = deferred();
+        const third = storeFor(2).lease(
+          KEY,
+          LEASE_TTL_MS,
+          async () => {
+            order.push('third ran');
+            return 'third';
+          },
+          { onWait: () => thirdWaiting.resolve() },
+        );
+        await thirdWaiting.promise;
+        order.push('holder released');
         gate.resolve();
         expect(await first).toBe('first');
+        expect(await third).toBe('third');
+        expect(order).toEqual(['holder released', 'third ran']);
         // The aborted waiter left nothing behind: the lease is free at once.
         let waits = 0;
         expect(await store.lease(KEY, LEASE_TTL_MS, async () => 'third', { onWait: () => (waits += 1) })).toBe('third');

@@ -10,6 +10,8 @@ import {
   type IssueShortTermTokenOptions,
   type LongTokenRequest,
   type LongTokenResponse,
+  type LongTokenSource,
+  type LongTokenValue,
   type RequestValidationError,
   type RevokeTokenOptions,
   type ShortTokenRequest,
@@ -27,10 +29,13 @@ describe('public types', () => {
     expectTypeOf<ShortTokenResponse>().toEqualTypeOf<Schemas['ShortTokenResponse']>();
     expectTypeOf<AuthError>().toEqualTypeOf<Schemas['AuthError']>();
     expectTypeOf<TokenSource>().toEqualTypeOf<string | (() => string | Promise<string>)>();
+    type Value = string | { readonly access_token: string; readonly expires_at?: string; readonly token_id?: string };
+    expectTypeOf<LongTokenValue>().toEqualTypeOf<Value>();
+    expectTypeOf<LongTokenSource>().toEqualTypeOf<Value | (() => Value | Promise<Value>)>();
   });
 
   it('types the operations', () => {
-    const api = new AuthApi();
+    const api = new AuthApi({ baseUrl: 'https://api.example.com/v1' });
     expectTypeOf(api.issueLongTermToken).parameters.toEqualTypeOf<[body: LongTokenRequest, options?: IssueLongTermTokenOptions]>();
     expectTypeOf<IssueLongTermTokenOptions>().toEqualTypeOf<{
       readonly shortToken?: TokenSource;
@@ -41,7 +46,7 @@ describe('public types', () => {
     expectTypeOf(api.issueLongTermToken).returns.toEqualTypeOf<Promise<LongTokenResponse>>();
     expectTypeOf(api.issueShortTermToken).parameters.toEqualTypeOf<[body?: ShortTokenRequest, options?: IssueShortTermTokenOptions]>();
     expectTypeOf<IssueShortTermTokenOptions>().toEqualTypeOf<{
-      readonly longToken?: TokenSource;
+      readonly longToken?: LongTokenSource;
       readonly signal?: AbortSignal;
       readonly headers?: HeadersInit;
     }>();
@@ -49,7 +54,7 @@ describe('public types', () => {
     expectTypeOf(api.revokeToken).parameters.toEqualTypeOf<[tokenId: string, options?: RevokeTokenOptions]>();
     expectTypeOf<RevokeTokenOptions>().toEqualTypeOf<{
       readonly shortToken?: TokenSource;
-      readonly longToken?: TokenSource;
+      readonly longToken?: LongTokenSource;
       readonly signal?: AbortSignal;
       readonly headers?: HeadersInit;
     }>();
@@ -59,7 +64,7 @@ describe('public types', () => {
   });
 
   it('rejects wire shapes that break the contract', () => {
-    const api = new AuthApi();
+    const api = new AuthApi({ baseUrl: 'https://api.example.com/v1' });
     // @ts-expect-error grant_type is an enum
     void api.issueLongTermToken({ grant_type: 'password', client_id: 'c' });
     // @ts-expect-error client_id is required

@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import type * as z from 'zod/mini';
+import type * as z from 'zod/v4/core';
 import type { components } from '../../generated/schema.js';
 import type {
   authErrorSchema,
@@ -16,7 +16,7 @@ type Schemas = components['schemas'];
  * which toEqualTypeOf (and the usual identity trick) let pass.
  */
 type Mutual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Bound<S extends z.ZodMiniType, G> = [Mutual<z.infer<S>, G>, Mutual<z.input<S>, G>];
+type Bound<S extends z.$ZodType, G> = [Mutual<z.infer<S>, G>, Mutual<z.input<S>, G>];
 
 describe('zod schemas match the generated types', () => {
   it('LongTokenRequest', () => {

@@ -63,10 +63,12 @@ async function answer(mock: AuthMock, incoming: IncomingMessage, outgoing: Serve
 
 /**
  * Serves {@link createAuthHandlers} on a real HTTP server (127.0.0.1, a free port by default), for
- * demos, end-to-end tests and other processes. Node only.
+ * demos, end-to-end tests and other processes. Node only; needs msw installed (`npm install -D msw`),
+ * an optional peer dependency.
  *
  * @example
  * ```ts
+ * import { serveAuthMock } from 'c2m-auth/testing/node'
  * const served = await serveAuthMock()
  * const session = new AuthSession({ baseUrl: served.url, credentials })
  * await served.close()
