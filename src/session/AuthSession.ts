@@ -214,8 +214,10 @@ export class AuthSession {
     const timer = setTimeout(
       () => {
         this.#timer = undefined;
+        // A failed refresh may still serve the valid token: the window is then still open, and
+        // rescheduling for its start would fire at once, again and again, until the token expires.
         this.getAccessToken().then(
-          () => this.#schedule(),
+          () => this.#schedule(this.#now() < this.#shortTokens.refreshAtMs ? undefined : 5_000),
           () => this.#schedule(5_000),
         );
       },

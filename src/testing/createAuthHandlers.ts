@@ -1,5 +1,6 @@
 import { HttpResponse, http, type RequestHandler } from 'msw';
 import * as core from 'zod/v4/core';
+import { grantIssues } from '../api/grant.js';
 import { longTokenRequestSchema, shortTokenRequestSchema } from '../schemas.js';
 import type { LongTokenResponse } from '../types.js';
 import { type Fault, type FaultOptions, FaultQueue } from './faults.js';
@@ -105,9 +106,11 @@ const bearerOf = (request: Request): string | undefined => /^Bearer (\S+)$/.exec
  * serve an example protected resource, `GET`/`POST {baseUrl}/jobs`, that wants a valid short token.
  *
  * It needs msw installed (`npm install -D msw`), an optional peer dependency. Bad credentials get what
- * the server answers: a wrong secret, a used OTP code or an assertion the client does not have 400
- * `invalid_grant`; an unknown client id 401 `invalid_client`; an unknown, expired or revoked long
- * token 401 `invalid_token`.
+ * the server answers: a wrong secret, a used OTP code, an assertion the client does not have, or more
+ * than one step-up mechanism in one call (a short token with a secret, OTP code or assertion too) 400
+ * `invalid_grant`; an unknown client id, or an `X-Client-Id` missing or naming another client than
+ * the body, 401 `invalid_client`; another client's short token 403 `insufficient_scope`; an unknown,
+ * expired or revoked token 401 `invalid_token`.
  *
  * @example
  * ```ts
@@ -163,18 +166,24 @@ export function createAuthHandlers(options: AuthHandlersOptions = {}): AuthMock 
     const body = parsed.data;
     const client = clients.get(body.client_id);
     const bearer = bearerOf(request);
+    const clientKey = request.headers.get('x-client-id');
+    // X-Client-Id names the caller: it must be the body's client (and is required without a bearer).
+    if (clientKey !== null && clientKey !== body.client_id)
+      return authError(401, 'invalid_client', 'X-Client-Id is not the client of the body');
+    // The contract's step-up rule, the one AuthApi checks before sending: exactly one mechanism.
+    const mixed = grantIssues(body, bearer !== undefined).length > 0;
+    const notOneMechanism = () => authError(400, 'invalid_grant', 'Exactly one step-up mechanism is required');
     let grantedBy: readonly string[];
     if (bearer !== undefined) {
       const short = authorise(request, 'short');
       if (short === undefined) return invalidToken();
+      if (mixed) return notOneMechanism();
       if (!short.scopes.includes('tokens:write')) return authError(403, 'insufficient_scope', 'The token lacks the tokens:write scope');
       if (short.clientId !== body.client_id) return authError(403, 'insufficient_scope', 'The token belongs to another client');
       grantedBy = client === undefined ? short.scopes : scopesOf(client);
     } else {
-      if (client === undefined || request.headers.get('x-client-id') !== client.clientId)
-        return authError(401, 'invalid_client', 'Unknown client');
-      const mechanisms = [body.client_secret, body.otp_code, body.assertion].filter((value) => value !== undefined).length;
-      if (mechanisms !== 1) return authError(400, 'invalid_grant', 'Exactly one step-up mechanism is required');
+      if (client === undefined || clientKey === null) return authError(401, 'invalid_client', 'Unknown client');
+      if (mixed) return notOneMechanism();
       const ok =
         body.grant_type === 'assertion'
           ? body.assertion_type !== undefined && body.assertion !== undefined && (client.assertions ?? []).includes(body.assertion)

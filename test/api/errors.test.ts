@@ -131,6 +131,15 @@ describe('no secret in any error', () => {
     expectNoSecret(error);
   });
 
+  it('masks a secret of exactly four characters, the shortest it masks', async () => {
+    onPost('auth/tokens/long', () => HttpResponse.json({ code: 'invalid_grant', message: 'code 4821 was used' }, { status: 400 }));
+    const error = (await new AuthApi({ baseUrl: BASE_URL })
+      .issueLongTermToken({ grant_type: 'client_credentials', client_id: 'c2m_abc123', otp_code: '4821' })
+      .catch((caught: unknown) => caught)) as AuthApiError;
+    expect(error.serverMessage).toBe('code [REDACTED] was used');
+    expect(error.message).toBe('issueLongTermToken: 400 invalid_grant: code [REDACTED] was used');
+  });
+
   it('masks an echoed token in a plain-text body', async () => {
     onPost('auth/tokens/short', () => new HttpResponse(`token ${LONG_TOKEN} revoked`, { status: 401 }));
     const error = await new AuthApi({ baseUrl: BASE_URL, longToken: LONG_TOKEN }).issueShortTermToken().catch((caught: unknown) => caught);

@@ -60,6 +60,8 @@ describe('retryDelayMs', () => {
   it('honours Retry-After up to the cap, and refuses to wait longer', () => {
     expect(retryDelayMs(ISSUE_RETRY, 1, answer(429, '7'), NOW)).toBe(7000);
     expect(retryDelayMs(ISSUE_RETRY, 1, answer(429, '3600'), NOW)).toBeUndefined();
+    expect(retryDelayMs(ISSUE_RETRY, 1, answer(429, '60'), NOW)).toBe(60_000);
+    expect(retryDelayMs(ISSUE_RETRY, 1, answer(429, '61'), NOW)).toBeUndefined();
   });
 
   it('retries only the statuses and errors its policy names', () => {

@@ -21,6 +21,20 @@ describe('revokeToken', () => {
     expect(seen[0]?.headers['content-type']).toBeUndefined();
   });
 
+  it('masks its own bearer token when the server echoes it', async () => {
+    server.use(
+      http.post(`${BASE_URL}/auth/tokens/:tokenId/revoke`, ({ request }) =>
+        HttpResponse.json({ code: 'invalid_token', message: `${request.headers.get('authorization')} is revoked` }, { status: 401 }),
+      ),
+    );
+    const error = (await new AuthApi({ baseUrl: BASE_URL })
+      .revokeToken('tok_lt_1', { longToken: LONG_TOKEN })
+      .catch((caught: unknown) => caught)) as AuthApiError;
+    expect(error).toBeInstanceOf(AuthApiError);
+    expect(error.serverMessage).toBe('Bearer [REDACTED] is revoked');
+    expect(`${error.message}${JSON.stringify(error)}`).not.toContain(LONG_TOKEN);
+  });
+
   it('URL-encodes the token id', async () => {
     answerRevoke();
     await new AuthApi({ baseUrl: BASE_URL, longToken: LONG_TOKEN }).revokeToken('tok/../a b?c#d');

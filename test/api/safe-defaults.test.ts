@@ -10,6 +10,7 @@ import {
   type AuthSessionOptions,
   RequestValidationError,
   SessionClosedError,
+  SessionExpiredError,
 } from '../../src/index.js';
 import { CorruptTokenFileError } from '../../src/node/index.js';
 import { BASE_URL, CLIENT_SECRET, LONG_TOKEN, onPost, SHORT_TOKEN, seen, server, shortTokenBody, useMsw } from '../support/msw.js';
@@ -263,6 +264,17 @@ describe('longToken: the same forms on AuthApi and AuthSession', () => {
       name: 'RequestValidationError',
       issues: [{ path: ['longToken'], message: 'the longToken function threw' }],
     });
+    expect(seen).toHaveLength(0);
+  });
+
+  it('an SDK error thrown by a token function passes through as it is, on both; nothing is sent', async () => {
+    const expired = new SessionExpiredError('the vault says the token is gone');
+    const source = () => {
+      throw expired;
+    };
+    await expect(new AuthApi({ baseUrl: BASE_URL, longToken: source }).issueShortTermToken()).rejects.toBe(expired);
+    await expect(new AuthApi({ baseUrl: BASE_URL }).revokeToken('tok_1', { shortToken: source })).rejects.toBe(expired);
+    await expect(new AuthSession({ baseUrl: BASE_URL, longToken: source }).getAccessToken()).rejects.toBe(expired);
     expect(seen).toHaveLength(0);
   });
 

@@ -194,6 +194,17 @@ describe('timeouts', () => {
     expect(await pending).toBeInstanceOf(TimeoutError);
   });
 
+  it('with timeout: false, waits as long as the server takes', async () => {
+    onPost('auth/tokens/short', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 120_000));
+      return issued();
+    });
+    const pending = new AuthApi({ baseUrl: BASE_URL, longToken: LONG_TOKEN, timeout: false }).issueShortTermToken();
+    await vi.advanceTimersByTimeAsync(120_000);
+    await expect(pending).resolves.toEqual(shortTokenBody);
+    expect(seen).toHaveLength(1);
+  });
+
   it('retries a timed-out revoke', async () => {
     let calls = 0;
     server.use(
@@ -247,6 +258,25 @@ describe('abort', () => {
 });
 
 describe('bodies', () => {
+  it('reads a body that arrives in several chunks whole', async () => {
+    const text = JSON.stringify(shortTokenBody);
+    const parts = [text.slice(0, 10), text.slice(10, 40), text.slice(40)];
+    onPost(
+      'auth/tokens/short',
+      () =>
+        new HttpResponse(
+          new ReadableStream({
+            start(controller) {
+              for (const part of parts) controller.enqueue(new TextEncoder().encode(part));
+              controller.close();
+            },
+          }),
+          { status: 201, headers: { 'content-type': 'application/json' } },
+        ),
+    );
+    await expect(api().issueShortTermToken()).resolves.toEqual(shortTokenBody);
+  });
+
   it('refuses a success body over 1 MiB', async () => {
     onPost('auth/tokens/short', () => HttpResponse.json({ ...shortTokenBody, padding: 'x'.repeat(1_100_000) }, { status: 201 }));
     const error = await api()

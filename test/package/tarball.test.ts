@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,21 +22,22 @@ let project: string;
 let installed: string;
 let served: ServedAuthMock;
 
-const versionOf = async (name: string): Promise<string> =>
-  (JSON.parse(await readFile(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
-
 beforeAll(async () => {
   project = await mkdtemp(join(tmpdir(), 'c2m-auth-consumer-'));
   const packed = await run(npm, ['pack', '--silent', '--pack-destination', project], { cwd: root });
   const tarball = packed.stdout.trim().split('\n').pop() ?? '';
-  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }));
-  // The optional peers, and what the README's snippets import, at the versions the repository tests against.
-  const peers = await Promise.all(['msw', 'redis', 'ky', 'openapi-fetch'].map(async (name) => `${name}@${await versionOf(name)}`));
-  const install = ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--prefer-offline', `./${tarball}`, ...peers];
-  await run(npm, install, { cwd: project, timeout: 240_000 });
+  // The optional peers, and what the README's snippets import, are this repository's own copies (linked
+  // from its node_modules, where `npm install` put them): with c2m-auth's own dependencies among them,
+  // installing the tarball needs no registry.
+  const linked = Object.fromEntries(
+    ['ky', 'zod', 'msw', 'redis', 'openapi-fetch'].map((name) => [name, `file:${join(root, 'node_modules', name)}`]),
+  );
+  const manifest = { name: 'consumer', private: true, version: '1.0.0', dependencies: { 'c2m-auth': `file:./${tarball}`, ...linked } };
+  await writeFile(join(project, 'package.json'), JSON.stringify(manifest));
+  await run(npm, ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--offline'], { cwd: project, timeout: 120_000 });
   installed = join(project, 'node_modules', 'c2m-auth');
   served = await serveAuthMock();
-}, 300_000);
+}, 180_000);
 
 afterAll(async () => {
   await served?.close();
@@ -52,6 +53,14 @@ async function node(file: string, source: string): Promise<unknown> {
 const credentials = "{ grant_type: 'client_credentials', client_id: 'c2m_abc123', client_secret: 'supersecret123' }";
 
 describe('the packed tarball, installed in a fresh project', () => {
+  it('is installed from the tarball itself: a copy of the package in the project, not a link to the repository', async () => {
+    expect((await lstat(installed)).isSymbolicLink()).toBe(false);
+    const lock = JSON.parse(await readFile(join(project, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { resolved?: string; link?: boolean }>;
+    };
+    expect(lock.packages['node_modules/c2m-auth']?.resolved).toMatch(/^file:c2m-auth-\d+\.\d+\.\d+\.tgz$/);
+  });
+
   it('holds only dist/, package.json, README and licence files', async () => {
     const { stdout } = await run(npm, ['pack', '--dry-run', '--json'], { cwd: root });
     const files = (JSON.parse(stdout) as { files: { path: string }[] }[])[0]?.files.map((file) => file.path) ?? [];

@@ -86,7 +86,24 @@ describe('hostile input to AuthApi operations', () => {
   ];
   it.each(cases)('%s', async (_name, call, message) => {
     const error = await refusal(call);
-    expect(error.message).toContain(message);
+    expect(error.message.replace(/^\w+(?:\.\w+)?: invalid request: /, '')).toBe(message);
+  });
+
+  it.each<[string, () => Promise<unknown>, RequestValidationError['issues']]>([
+    [
+      'a 5 MB client_id in the body',
+      () => api().issueLongTermToken({ grant_type: 'client_credentials', client_id: HUGE, client_secret: 's' }),
+      [{ path: ['body', 'client_id'], message: 'must have at most 256 characters' }],
+    ],
+    [
+      'a 5 MB clientId call option',
+      () => api().issueLongTermToken({ grant_type: 'client_credentials', client_id: 'c', client_secret: 's' }, { clientId: HUGE }),
+      [{ path: ['options', 'clientId'], message: 'must be at most 16384 characters' }],
+    ],
+  ])('issueLongTermToken with %s: that one issue, nothing sent', async (_name, call, issues) => {
+    const error = await refusal(call);
+    expect(error.issues).toEqual(issues);
+    expect(error.message).toBe(`issueLongTermToken: invalid request: ${issues[0]?.path.join('.')}: ${issues[0]?.message}`);
   });
 });
 
@@ -140,18 +157,26 @@ describe('hostile input to AuthSession', () => {
 });
 
 describe('hostile input to constructors', () => {
-  it.each<[string, unknown]>([
-    ['a 5 MB client id', { clientId: HUGE }],
-    ['a base URL of javascript:', { baseUrl: 'javascript:alert(1)' }],
-    ['a __proto__ options object', JSON.parse('{"__proto__": {"baseUrl": "https://evil.test"}}')],
-  ])('new AuthApi with %s: TypeError or the safe default', (_name, options) => {
-    let api: AuthApi | undefined;
-    try {
-      api = new AuthApi(options as never);
-    } catch (error) {
-      expect(error).toBeInstanceOf(TypeError);
-    }
-    if (api !== undefined) expect(api.baseUrl).toBe('https://api.example.com/v1');
+  it.each<[string, unknown, string]>([
+    [
+      'a 5 MB client id',
+      { baseUrl: BASE_URL, clientId: HUGE },
+      'AuthApi: option "clientId" must be a non-empty string of visible ASCII characters',
+    ],
+    [
+      'a base URL of javascript:',
+      { baseUrl: 'javascript:alert(1)' },
+      'AuthApi: option "baseUrl" must be an absolute http(s) URL without credentials, or in a browser a path starting with "/"',
+    ],
+    [
+      'a __proto__ options object',
+      JSON.parse('{"__proto__": {"baseUrl": "https://evil.test"}}'),
+      'AuthApi: unknown option "__proto__"; the options are baseUrl, allowInsecureHttp, clientId, longToken, shortToken, fetch, timeout, retry, headers, hooks',
+    ],
+  ])('new AuthApi with %s: TypeError, nothing sent', (_name, options, message) => {
+    expect(() => new AuthApi(options as never)).toThrow(new TypeError(message));
+    expect(seen).toHaveLength(0);
+    expect(({} as { polluted?: unknown; baseUrl?: unknown }).baseUrl).toBeUndefined();
   });
 
   it('new FileTokenStore with an empty path: TypeError', () => {

@@ -1,22 +1,19 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthApi, type LongTokenRequest } from '../../src/index.js';
 
 // A contract check against a server no one here wrote: Stoplight Prism mocks openapi.yaml and
 // validates every request against it (--errors: a request off the contract is an error answer).
-// Prism is pinned (later 5.x need Node 24) and installed outside the package's dependencies.
+// Prism is a devDependency, pinned (later 5.x need Node 24): `npm install` puts it in place, and
+// this test needs no registry.
 
-const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const prismHome = join(root, 'node_modules', '.cache', 'c2m-auth-prism');
-const prismBin = join(prismHome, 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js');
+const prismBin = join(root, 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js');
 let prism: ChildProcess | undefined;
 let baseUrl: string;
 
@@ -29,14 +26,7 @@ async function freePort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(prismBin)) {
-    await mkdir(prismHome, { recursive: true });
-    await writeFile(join(prismHome, 'package.json'), JSON.stringify({ name: 'prism-runner', private: true }));
-    await run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--prefer-offline', '@stoplight/prism-cli@5.14.2'], {
-      cwd: prismHome,
-      timeout: 280_000,
-    });
-  }
+  if (!existsSync(prismBin)) throw new Error('Prism is missing: run `npm install` (it is a devDependency)');
   const port = await freePort();
   // Started by its own binary path, so the PID is the server's own, and stopped by that PID.
   prism = spawn(process.execPath, [prismBin, 'mock', join(root, 'openapi.yaml'), '-h', '127.0.0.1', '-p', String(port), '--errors'], {
@@ -53,7 +43,7 @@ beforeAll(async () => {
     prism?.once('exit', (code) => reject(new Error(`Prism exited (${code}): ${output}`)));
   });
   baseUrl = `http://127.0.0.1:${port}`;
-}, 300_000);
+}, 60_000);
 
 afterAll(() => {
   if (prism?.pid !== undefined && prism.exitCode === null) process.kill(prism.pid);

@@ -1,16 +1,18 @@
 import ky from 'ky';
 import { HttpResponse, http } from 'msw';
 import createClient from 'openapi-fetch';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthSession } from '../../src/index.js';
-import { issued, useAuthMock } from '../support/kit.js';
+import { issued, tokenOf, useAuthMock } from '../support/kit.js';
 import { BASE_URL, CLIENT_SECRET, seen, server, useMsw } from '../support/msw.js';
 
 useMsw();
 
 const credentials = { grant_type: 'client_credentials', client_id: 'c2m_abc123', client_secret: CLIENT_SECRET } as const;
 const mock = useAuthMock();
-beforeEach(() => {});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 const jobRequests = () => seen.filter((request) => request.url === `${BASE_URL}/jobs`);
 
@@ -28,6 +30,51 @@ describe('session.fetch', () => {
     const session = new AuthSession({ baseUrl: BASE_URL, credentials });
     await session.fetch(new URL(`${BASE_URL}/jobs`), { headers: { Authorization: 'Bearer stale' } });
     expect(jobRequests()[0]?.headers.authorization).toBe(`Bearer ${await session.getAccessToken()}`);
+  });
+
+  it.each([
+    ['a Headers object', () => new Headers({ 'x-app': 'demo', Authorization: 'Bearer stale' })],
+    [
+      'an array of pairs',
+      () =>
+        [
+          ['x-app', 'demo'],
+          ['Authorization', 'Bearer stale'],
+        ] as [string, string][],
+    ],
+  ])("keeps the caller's headers given as %s, with its own Authorization in place", async (_name, headers) => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    await session.fetch(`${BASE_URL}/jobs`, { headers: headers() });
+    expect(jobRequests()[0]?.headers).toMatchObject({ authorization: `Bearer ${await session.getAccessToken()}`, 'x-app': 'demo' });
+  });
+
+  it('after a 401, replays with the token another caller refreshed meanwhile, without a new exchange', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    const first = await session.getAccessToken();
+    mock().failNext('jobs', { delayMs: 1000 });
+    const pending = session.fetch(`${BASE_URL}/jobs`);
+    await vi.advanceTimersByTimeAsync(10);
+    mock().revoke(tokenOf(mock(), first)?.id ?? '');
+    const second = await session.getAccessToken({ forceRefresh: true });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect((await pending).status).toBe(200);
+    expect(jobRequests().map((request) => request.headers.authorization)).toEqual([`Bearer ${first}`, `Bearer ${second}`]);
+    expect(mock().count('issueShortTermToken')).toBe(2);
+  });
+
+  it('sends its own token requests through the fetch option too', async () => {
+    const urls: string[] = [];
+    const session = new AuthSession({
+      baseUrl: BASE_URL,
+      credentials,
+      fetch: (input, init) => {
+        urls.push(input instanceof Request ? input.url : String(input));
+        return fetch(input, init);
+      },
+    });
+    expect((await session.fetch(`${BASE_URL}/jobs`)).status).toBe(200);
+    expect(urls).toEqual([`${BASE_URL}/auth/tokens/long`, `${BASE_URL}/auth/tokens/short`, `${BASE_URL}/jobs`]);
   });
 
   it('after a 401, refreshes once and replays a POST with its JSON body', async () => {

@@ -162,6 +162,31 @@ describe('races the compare-and-set settles', () => {
     ).toEqual([peer.token_id]);
   });
 
+  it("drops a refused long token it no longer holds without wiping the peer's newer one it has already seen", async () => {
+    const store = new MemoryTokenStore();
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials, store });
+    await session.getAccessToken();
+    const [mine] = issued(mock(), 'long');
+    // This session's next exchange is in flight with its long token when a peer replaces it.
+    mock().failNext('issueShortTermToken', { delayMs: 1000 });
+    const pending = session.getAccessToken({ forceRefresh: true });
+    await vi.advanceTimersByTimeAsync(10);
+    mock().revoke(mine?.id ?? '');
+    const peer = mock().mintLongToken();
+    store.set(KEY, {
+      version: 1,
+      revision: 'peer',
+      longToken: peer.access_token,
+      expiresAtMs: START + 2_592_000_000,
+      tokenId: peer.token_id,
+    });
+    await vi.advanceTimersByTimeAsync(1000);
+    await pending;
+    expect(store.get(KEY)?.longToken).toBe(peer.access_token);
+    expect(await session.getLongToken()).toBe(peer.access_token);
+    expect(mock().count('issueLongTermToken')).toBe(1);
+  });
+
   it('two sessions rotating at once without a lease: one new long token survives, the other is revoked at once', async () => {
     const inner = new MemoryTokenStore();
     const casOnly: TokenStore = {

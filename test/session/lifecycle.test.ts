@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthApi, AuthSession, type AuthSessionOptions, MemoryTokenStore, SessionClosedError } from '../../src/index.js';
 import { issued, tokenOf, useAuthMock } from '../support/kit.js';
 import { BASE_URL, CLIENT_SECRET, seen, useMsw } from '../support/msw.js';
@@ -8,7 +8,6 @@ useMsw();
 
 const credentials = { grant_type: 'client_credentials', client_id: 'c2m_abc123', client_secret: CLIENT_SECRET } as const;
 const mock = useAuthMock();
-beforeEach(() => {});
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -48,6 +47,20 @@ describe('revoke()', () => {
     expect(mock().count('revokeToken')).toBe(2);
   });
 
+  it('revokes the stored long token even when this session never loaded it', async () => {
+    const store = new MemoryTokenStore();
+    const long = await new AuthSession({ baseUrl: BASE_URL, credentials, store }).getLongToken();
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials, store });
+    await session.revoke();
+    expect(tokenOf(mock(), long)?.revoked).toBe(true);
+    expect(
+      seen
+        .filter((request) => request.url.endsWith('/revoke'))
+        .map((request) => [new URL(request.url).pathname, request.headers.authorization]),
+    ).toEqual([[`/v1/auth/tokens/${tokenOf(mock(), long)?.id}/revoke`, `Bearer ${long}`]]);
+    expect(store.get(`c2m-auth:${BASE_URL}:c2m_abc123`)).toBeUndefined();
+  });
+
   it('abandons a refresh in flight: its callers get SessionClosedError, and a long token issued late is revoked', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     mock().failNext('issueLongTermToken', { delayMs: 1000 });
@@ -73,6 +86,30 @@ describe('close() and disposal', () => {
     session.close();
     expect(mock().count('revokeToken')).toBe(0);
     expect(store.get(`c2m-auth:${BASE_URL}:c2m_abc123`)?.version).toBe(1);
+    await expect(session.getAccessToken()).rejects.toBeInstanceOf(SessionClosedError);
+  });
+
+  it('closed while its exchange is in flight: the caller gets SessionClosedError, and the late token is neither kept nor announced', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const store = new MemoryTokenStore();
+    const refreshed: unknown[] = [];
+    const session = new AuthSession({
+      baseUrl: BASE_URL,
+      credentials,
+      store,
+      storeShortToken: true,
+      on: { tokenRefreshed: (event) => refreshed.push(event) },
+    });
+    await session.getLongToken();
+    mock().failNext('issueShortTermToken', { delayMs: 1000 });
+    const pending = session.getAccessToken().catch((caught: unknown) => caught);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(mock().count('issueShortTermToken')).toBe(1);
+    session.close();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await pending).toBeInstanceOf(SessionClosedError);
+    expect(refreshed).toEqual([]);
+    expect(store.get(`c2m-auth:${BASE_URL}:c2m_abc123`)?.shortToken).toBeUndefined();
     await expect(session.getAccessToken()).rejects.toBeInstanceOf(SessionClosedError);
   });
 
@@ -104,6 +141,35 @@ describe('autoRefresh', () => {
     expect(vi.getTimerCount()).toBe(1);
     session.close();
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('retries a failed timer refresh every 5 s, before and after the token expires, until one succeeds', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const failed: unknown[] = [];
+    const session = new AuthSession({
+      baseUrl: BASE_URL,
+      credentials,
+      autoRefresh: true,
+      on: { refreshFailed: (event) => failed.push(event) },
+    });
+    const first = await session.getAccessToken();
+    // Attempts at 840 s, 845 s, … 905 s fail: the token (valid until 900 s) is served, then none is.
+    mock().failNext('issueShortTermToken', { status: 503, times: 14 });
+    await vi.advanceTimersByTimeAsync(840_000);
+    expect(mock().count('issueShortTermToken')).toBe(2);
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(mock().count('issueShortTermToken')).toBe(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(mock().count('issueShortTermToken')).toBe(3);
+    await vi.advanceTimersByTimeAsync(65_000);
+    expect(mock().count('issueShortTermToken')).toBe(16);
+    expect(failed).toHaveLength(14);
+    const next = await session.getAccessToken();
+    expect(next).not.toBe(first);
+    expect(tokenOf(mock(), next)?.revoked).toBe(false);
+    expect(mock().count('issueShortTermToken')).toBe(16);
+    expect(vi.getTimerCount()).toBe(1);
+    session.close();
   });
 
   it('unrefs its timer so Node can exit', async () => {

@@ -56,7 +56,7 @@ describe('AuthSession refresh', () => {
       if (second % 300 === 0) expect((await session.fetch(`${BASE_URL}/jobs`)).status).toBe(200);
       await vi.advanceTimersByTimeAsync(10_000);
     }
-    expect(mock().count('issueShortTermToken')).toBe(Math.ceil(86_400 / 840));
+    // One exchange per 840 s (a 900 s token, renewed 60 s before it ends): ceil(86,400 / 840) = 103.
     expect(mock().count('issueShortTermToken')).toBe(103);
     expect(mock().count('issueLongTermToken')).toBe(1);
     expect(handedExpired).toBe(0);
@@ -158,6 +158,28 @@ describe('AuthSession refresh', () => {
     expect(mock().count('issueShortTermToken')).toBe(1);
   });
 
+  it('announces the long token it issued and the short token it exchanged, with ids and expiries', async () => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    const events = recordEvents(session);
+    await session.getAccessToken();
+    expect(events).toEqual([
+      { name: 'longTokenIssued', event: { tokenId: 'tok_lt_1', expiresAt: new Date(START + 2_592_000_000).toISOString() } },
+      { name: 'tokenRefreshed', event: { tokenId: 'tok_st_2', expiresAt: new Date(START + 900_000).toISOString(), expiresInSeconds: 900 } },
+    ]);
+  });
+
+  it('rejects at once with AbortError when the signal has already fired, handing out no token', async () => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials });
+    const controller = new AbortController();
+    controller.abort(new Error('user left'));
+    const error = await session.getAccessToken({ signal: controller.signal }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AbortError);
+    expect((error as AbortError).cause).toEqual(new Error('user left'));
+    // The refresh it started is not lost: the next caller shares it.
+    expect(isLive(await session.getAccessToken())).toBe(true);
+    expect(mock().count('issueShortTermToken')).toBe(1);
+  });
+
   it('forceRefresh gets a new token even when the current one is valid', async () => {
     const session = new AuthSession({ baseUrl: BASE_URL, credentials });
     const first = await session.getAccessToken();
@@ -195,6 +217,45 @@ describe('AuthSession long tokens', () => {
     expect(error).toBeInstanceOf(SessionExpiredError);
     expect(events.map((entry) => entry.name)).toContain('sessionExpired');
     expect(mock().count('issueLongTermToken')).toBe(0);
+  });
+
+  it('throws SessionExpiredError, sending nothing, for a longToken past its expires_at without credentials', async () => {
+    const long = mock().mintLongToken();
+    const expiresAt = new Date(START - 1000).toISOString();
+    const session = new AuthSession({ baseUrl: BASE_URL, longToken: { access_token: long.access_token, expires_at: expiresAt } });
+    const events = recordEvents(session);
+    const error = await session.getAccessToken().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SessionExpiredError);
+    expect((error as SessionExpiredError).name).toBe('SessionExpiredError');
+    expect(events).toEqual([
+      { name: 'sessionExpired', event: { tokenId: undefined } },
+      { name: 'refreshFailed', event: { error, stillValidUntil: undefined } },
+    ]);
+    expect(mock().requests).toEqual([]);
+  });
+
+  it('keeps the old long token, and reports refreshFailed, when its rotation fails', async () => {
+    const session = new AuthSession({ baseUrl: BASE_URL, credentials: { ...credentials, ttl_seconds: 86_400 } });
+    const events = recordEvents(session);
+    const firstLong = await session.getLongToken();
+    await vi.advanceTimersByTimeAsync(86_400_000 * 0.9);
+    mock().failNext('issueLongTermToken', { status: 503 });
+    const token = await session.getAccessToken();
+    expect(isLive(token)).toBe(true);
+    expect(tokenOf(mock(), token)?.longTokenId).toBe(tokenOf(mock(), firstLong)?.id);
+    const failed = events.filter((entry) => entry.name === 'refreshFailed');
+    expect(failed).toEqual([
+      {
+        name: 'refreshFailed',
+        event: {
+          error: expect.objectContaining({ name: 'AuthApiError', status: 503 }),
+          stillValidUntil: new Date(START + 86_400_000).toISOString(),
+        },
+      },
+    ]);
+    expect(events.map((entry) => entry.name)).not.toContain('longTokenRotated');
+    expect(tokenOf(mock(), firstLong)?.revoked).toBe(false);
+    expect([mock().count('issueLongTermToken'), mock().count('issueShortTermToken')]).toEqual([2, 1]);
   });
 
   it('rotates a long token in the last 10% of its life and revokes the old one', async () => {

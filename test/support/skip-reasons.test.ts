@@ -62,6 +62,12 @@ describe('the closing lines of a run', () => {
     expect(summaryLines([{ state: 'passed' }], 1)).toEqual(['tests: 1 passed, 0 failed, 1 error outside tests']);
     expect(summaryLines([], 2)).toEqual(['tests: 0 passed, 0 failed, 2 errors outside tests']);
   });
+
+  it('say why a failed run failed when no failed test nor error shows it, and only then', () => {
+    expect(summaryLines([], 0, 'no test files')).toEqual(['tests: 0 passed, 0 failed, run failed: no test files']);
+    expect(summaryLines([{ state: 'failed' }], 0, '1 file(s) not ok')).toEqual(['tests: 0 passed, 1 failed']);
+    expect(summaryLines([{ state: 'passed' }], 1, '1 file(s) not ok')).toEqual(['tests: 1 passed, 0 failed, 1 error outside tests']);
+  });
 });
 
 describe('why a test was skipped', () => {

@@ -64,9 +64,11 @@ export function countedTest(test: TestCaseLike): CountedTest {
 /**
  * The closing lines of a run: `tests: N passed, N failed[, N skipped][, N errors outside tests]`, then
  * one line per skip reason, most tests first: `5 skipped: no Chromium`. Errors outside tests are those
- * of files, suites and hooks, and unhandled ones.
+ * of files, suites and hooks (a file failed after its tests by an afterAll), and unhandled ones. A run
+ * that failed (`runFailure`: why) with no failed test nor error to show ends the first line with
+ * `, run failed: <why>`, so the line never reads as a pass when vitest exits non-zero.
  */
-export function summaryLines(tests: Iterable<CountedTest>, errorsOutsideTests = 0): string[] {
+export function summaryLines(tests: Iterable<CountedTest>, errorsOutsideTests = 0, runFailure?: string): string[] {
   let passed = 0;
   let failed = 0;
   let skipped = 0;
@@ -81,8 +83,10 @@ export function summaryLines(tests: Iterable<CountedTest>, errorsOutsideTests = 
     }
   }
   const byCount = [...reasons].sort(([a, countA], [b, countB]) => countB - countA || a.localeCompare(b));
+  const errors = errorsOutsideTests > 0 ? `, ${errorsOutsideTests} error${errorsOutsideTests > 1 ? 's' : ''} outside tests` : '';
+  const unexplained = runFailure !== undefined && failed === 0 && errorsOutsideTests === 0 ? `, run failed: ${runFailure}` : '';
   return [
-    `tests: ${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}${errorsOutsideTests > 0 ? `, ${errorsOutsideTests} error${errorsOutsideTests > 1 ? 's' : ''} outside tests` : ''}`,
+    `tests: ${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}${errors}${unexplained}`,
     ...byCount.map(([reason, count]) => `${count} skipped: ${reason}`),
   ];
 }

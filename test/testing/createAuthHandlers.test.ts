@@ -76,6 +76,69 @@ describe('createAuthHandlers: long tokens', () => {
   });
 });
 
+describe('createAuthHandlers: refuses what the real server refuses', () => {
+  /** POST /auth/tokens/long as any client could send it, past AuthApi's own checks. */
+  const postLong = async (body: Record<string, unknown>, headers: Record<string, string>) => {
+    const response = await fetch(`${BASE_URL}/auth/tokens/long`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+    return [response.status, ((await response.json()) as { code: string }).code];
+  };
+  const shortWith = async (scopes: string[], clientId = 'c2m_abc123') => {
+    const long = mock().mintLongToken({ clientId, scopes });
+    return (await api().issueShortTermToken(undefined, { longToken: long.access_token })).access_token;
+  };
+
+  it('refuses credentials in the body without an X-Client-Id, or with another client in it: 401 invalid_client', async () => {
+    expect(await postLong(bySecret, {})).toEqual([401, 'invalid_client']);
+    expect(await postLong(bySecret, { 'x-client-id': 'c2m_narrow' })).toEqual([401, 'invalid_client']);
+    expect(await failure(api().issueLongTermToken(bySecret, { clientId: 'c2m_narrow' }))).toMatchObject({
+      status: 401,
+      code: 'invalid_client',
+    });
+    expect(issued(mock(), 'long')).toEqual([]);
+  });
+
+  it('refuses two step-up mechanisms in one call, a short token with a secret included: 400 invalid_grant', async () => {
+    const clientKey = { 'x-client-id': 'c2m_abc123' };
+    expect(await postLong({ ...bySecret, otp_code: '123456' }, clientKey)).toEqual([400, 'invalid_grant']);
+    expect(await postLong({ ...bySecret, assertion_type: 'urn:x', assertion: 'signed.jwt.value' }, clientKey)).toEqual([
+      400,
+      'invalid_grant',
+    ]);
+    const writer = await shortWith(['tokens:write']);
+    const bearer = { authorization: `Bearer ${writer}` };
+    expect(await postLong(bySecret, bearer)).toEqual([400, 'invalid_grant']);
+    expect(await postLong({ ...bySecret, client_secret: 'wrong' }, bearer)).toEqual([400, 'invalid_grant']);
+    expect(await postLong({ grant_type: 'client_credentials', client_id: 'c2m_abc123', otp_code: '123456' }, bearer)).toEqual([
+      400,
+      'invalid_grant',
+    ]);
+    expect(issued(mock(), 'long')).toHaveLength(1);
+    // The OTP code was never spent on a refused call: it still works, once.
+    expect(await postLong({ grant_type: 'client_credentials', client_id: 'c2m_abc123', otp_code: '123456' }, clientKey)).toEqual([
+      201,
+      undefined,
+    ]);
+  });
+
+  it("refuses another client's short token, even one holding tokens:write: 403 insufficient_scope", async () => {
+    const othersWriter = await shortWith(['tokens:write'], 'c2m_narrow');
+    const viaShort = { grant_type: 'client_credentials', client_id: 'c2m_abc123' } as const;
+    expect(await failure(api().issueLongTermToken(viaShort, { shortToken: othersWriter }))).toMatchObject({
+      status: 403,
+      code: 'insufficient_scope',
+    });
+    expect(await postLong(viaShort, { authorization: `Bearer ${othersWriter}`, 'x-client-id': 'c2m_narrow' })).toEqual([
+      401,
+      'invalid_client',
+    ]);
+    expect(issued(mock(), 'long').map((token) => token.clientId)).toEqual(['c2m_narrow']);
+  });
+});
+
 describe('createAuthHandlers: short tokens, expiry and revocation', () => {
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['Date'] });

@@ -1,0 +1,22 @@
+// Mutation testing (`npm run mutation`): Stryker mutates src/ and runs vitest.mutation.config.ts
+// against each mutant, only the tests that cover it. The run is incremental: mutation/incremental.json
+// (committed) holds the last results, so a run re-tests only mutants in changed code or covered by
+// changed tests. `npm run mutation -- --force` re-tests everything. Below 90% the run fails.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutation.config.ts' },
+  plugins: ['@stryker-mutator/vitest-runner'],
+  coverageAnalysis: 'perTest',
+  mutate: ['src/**/*.ts', '!src/**/index.ts', '!src/types.ts'],
+  incremental: true,
+  incrementalFile: 'mutation/incremental.json',
+  thresholds: { high: 95, low: 90, break: 90 },
+  concurrency: 2,
+  timeoutMS: 10_000,
+  reporters: ['clear-text', 'progress-append-only', 'json'],
+  jsonReporter: { fileName: 'mutation/report.json' },
+  clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};
