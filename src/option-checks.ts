@@ -10,6 +10,14 @@ export type OptionCheck<Options> = readonly [keyof Options & string, Check, stri
 
 export const isObject: Check = (value) => typeof value === 'object' && value !== null;
 export const isFunction: Check = (value) => typeof value === 'function';
+export const isBoolean: Check = (value) => typeof value === 'boolean';
+
+/** The `encryptionKey` row of the stores that seal records (FileTokenStore, RedisTokenStore). */
+export const ENCRYPTION_KEY_CHECK = [
+  'encryptionKey',
+  (value: unknown) => value instanceof Uint8Array || typeof value === 'string',
+  'must be 32 bytes (a Uint8Array, or its base64)',
+] as const;
 
 /** The known name closest to `name`: the same but for case, else at most two edits away. */
 export function closestName(name: string, known: readonly string[]): string | undefined {

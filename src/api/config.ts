@@ -1,5 +1,5 @@
 import type { Hooks } from 'ky';
-import { assertOptions, type Check, isFunction, isObject, type OptionCheck, resolveBaseUrl } from '../option-checks.js';
+import { assertOptions, type Check, isBoolean, isFunction, isObject, type OptionCheck, resolveBaseUrl } from '../option-checks.js';
 import type { AuthApiHooks, AuthApiOptions } from './options.js';
 import { headerValueIssue, isLongTokenSource, LONG_TOKEN_FORMS } from './validation.js';
 
@@ -27,7 +27,6 @@ function isRetryPolicy(policy: unknown): boolean {
   );
 }
 
-const isBoolean: Check = (value) => typeof value === 'boolean';
 const isRetryLimit: Check = (value) => Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 10;
 
 const CHECKS: readonly OptionCheck<AuthApiOptions>[] = [

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { AuthSdkError } from '../errors/AuthSdkError.js';
 import { TokenStoreError } from '../errors/TokenStoreError.js';
-import { assertOptions, type OptionCheck } from '../option-checks.js';
+import { assertOptions, ENCRYPTION_KEY_CHECK, type OptionCheck } from '../option-checks.js';
 import {
   isExpectedRecord,
   isTokenRecord,
@@ -49,7 +49,7 @@ export class CorruptTokenFileError extends AuthSdkError {
 const isPath = (value: unknown) => typeof value === 'string' && value !== '';
 const checks: readonly OptionCheck<FileTokenStoreOptions>[] = [
   ['path', isPath, 'must be a non-empty string'],
-  ['encryptionKey', (value) => value instanceof Uint8Array || typeof value === 'string', 'must be 32 bytes (a Uint8Array, or its base64)'],
+  ENCRYPTION_KEY_CHECK,
   ['lockTimeoutMs', (value) => typeof value === 'number' && Number.isFinite(value) && value > 0, 'must be a positive number of ms'],
 ];
 

@@ -1,6 +1,6 @@
 // RedisTokenStore's options, and the check of them its constructor makes.
 import type { TokenStoreError } from '../errors/TokenStoreError.js';
-import { assertOptions, isFunction, isObject, type OptionCheck } from '../option-checks.js';
+import { assertOptions, ENCRYPTION_KEY_CHECK, isFunction, isObject, type OptionCheck } from '../option-checks.js';
 import type { EncryptionKey } from '../stores/seal.js';
 import type { RedisClientLike } from './client.js';
 import type { fromIoredis } from './ioredis.js';
@@ -53,7 +53,7 @@ const optionChecks: readonly OptionCheck<RedisTokenStoreOptions>[] = [
   ['client', () => true, ''],
   ['prefix', (value) => typeof value === 'string', 'must be a string'],
   ['commandTimeoutMs', (value) => typeof value === 'number' && value >= 1 && value <= 600_000, 'must be a number of ms from 1 to 600000'],
-  ['encryptionKey', (value) => value instanceof Uint8Array || typeof value === 'string', 'must be 32 bytes (a Uint8Array, or its base64)'],
+  ENCRYPTION_KEY_CHECK,
   ['now', isFunction, 'must be a function returning ms since the epoch'],
 ];
 

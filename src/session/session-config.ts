@@ -2,7 +2,7 @@ import { AuthApi } from '../api/AuthApi.js';
 import type { LongTokenValue } from '../api/options.js';
 import { isAbortSignal, isLongTokenSource, LONG_TOKEN_FORMS } from '../api/validation.js';
 import { RequestValidationError, type ValidationIssue } from '../errors/RequestValidationError.js';
-import { assertOptions, type Check, isFunction, isObject, type OptionCheck, resolveBaseUrl } from '../option-checks.js';
+import { assertOptions, type Check, isBoolean, isFunction, isObject, type OptionCheck, resolveBaseUrl } from '../option-checks.js';
 import type { HeldToken } from './expiry.js';
 import type { AuthSessionOptions, AuthSessionSettings, GetAccessTokenOptions } from './options.js';
 
@@ -19,7 +19,7 @@ const isStore: Check = (value) =>
 const checks = (): readonly OptionCheck<AuthSessionOptions>[] => [
   ['api', (value) => value instanceof AuthApi, 'must be an AuthApi'],
   ['baseUrl', isString, 'must be a non-empty string'],
-  ['allowInsecureHttp', (value) => typeof value === 'boolean', 'must be a boolean'],
+  ['allowInsecureHttp', isBoolean, 'must be a boolean'],
   ['fetch', isFunction, 'must be a function'],
   ['credentials', (value) => isObject(value) || isFunction(value), 'must be a LongTokenRequest or a function returning one'],
   ['longToken', isLongTokenSource, LONG_TOKEN_FORMS],
@@ -37,8 +37,8 @@ const checks = (): readonly OptionCheck<AuthSessionOptions>[] => [
   ['storeKey', isString, 'must be a non-empty string'],
   ['storeTimeoutMs', isNumberIn(1, 600_000), 'must be a number of ms from 1 to 600000'],
   ['leaseTtlMs', isNumberIn(100, 600_000), 'must be a number of ms from 100 to 600000'],
-  ['autoRefresh', (value) => typeof value === 'boolean', 'must be a boolean'],
-  ['storeShortToken', (value) => typeof value === 'boolean', 'must be a boolean'],
+  ['autoRefresh', isBoolean, 'must be a boolean'],
+  ['storeShortToken', isBoolean, 'must be a boolean'],
   ['now', isFunction, 'must be a function'],
   ['on', (value) => isObject(value) && Object.values(value as object).every(isFunction), 'must map event names to functions'],
 ];
