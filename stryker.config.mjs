@@ -18,5 +18,7 @@ export default {
   jsonReporter: { fileName: 'mutation/report.json' },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
   tempDirName: '.stryker-tmp',
+  // Not needed by the tests: other runs' sandboxes and results, the build.
+  ignorePatterns: ['.stryker-tmp-*', '.mutation-scoped', 'dist', 'coverage'],
   cleanTempDir: 'always',
 };

@@ -1,14 +1,19 @@
 // The test set Stryker runs against each mutant (`npm run mutation`): every suite that runs in one
 // process in seconds (api, session, testing kit, stores on a real file system and a real Redis, the
 // reliability suites but the soak and Prism). Left out: the multi-process fleet and store tests, the
-// package and tarball tests (they test dist/, not src/), the browser suite and the type tests.
+// package and tarball tests (they test dist/, not src/), the browser and Chromium tabs suites and the
+// type tests.
 import { defineConfig } from 'vitest/config';
+
+// A scoped run (mutation/scoped.config.mjs) may name its test files in MUTATION_TESTS (comma-separated).
+const only = process.env.MUTATION_TESTS?.split(',').filter(Boolean);
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: only?.length ? only : ['test/**/*.test.ts'],
     exclude: [
       'test/browser/**',
+      'test/tabs/**',
       'test/fleet/**',
       'test/package/**',
       'test/support/**',
@@ -23,5 +28,7 @@ export default defineConfig({
     restoreMocks: true,
     unstubGlobals: true,
     silent: true,
+    // The fuzz test runs once per mutant it covers: 250 generated responses each, not npm test's 5000.
+    env: { FUZZ_RUNS: '250' },
   },
 });

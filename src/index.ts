@@ -16,6 +16,7 @@ export type {
   RevokeTokenOptions,
   TokenSource,
 } from './api/options.js';
+export { BrowserTokenStore, type BrowserTokenStoreOptions, type WebLockManager } from './browser/BrowserTokenStore.js';
 export { AbortError } from './errors/AbortError.js';
 export { AuthApiError, type AuthApiErrorInit } from './errors/AuthApiError.js';
 export { AuthSdkError } from './errors/AuthSdkError.js';

@@ -72,23 +72,24 @@ const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
  * The base URL to send to, checked for `owner`'s constructor: required; absolute http(s) without
  * credentials; a path (`/c2m/v1`, a same-origin proxy) only where a page's `location` resolves it;
  * plain http only to loopback unless `allowInsecureHttp`. Throws a TypeError that says what to do.
+ * `value` has passed the owner's option checks: a string, or absent.
  */
-export function resolveBaseUrl(owner: string, value: unknown, allowInsecureHttp: unknown): string {
+export function resolveBaseUrl(owner: string, value: string | undefined, allowInsecureHttp: unknown): string {
   const option = `${owner}: option "baseUrl"`;
   if (value === undefined) throw new TypeError(`${option} is required: the API's base URL, e.g. { baseUrl: 'https://api.example.com/v1' }`);
   const page = (globalThis as { location?: { href?: unknown } }).location?.href;
-  const isPath = typeof value === 'string' && /^\/(?!\/)/.test(value);
+  const isPath = /^\/(?!\/)/.test(value);
   let url: URL | undefined;
   try {
-    if (typeof value === 'string') url = new URL(value, isPath && typeof page === 'string' ? page : undefined);
+    url = new URL(value, isPath && typeof page === 'string' ? page : undefined);
   } catch {
     if (isPath) throw new TypeError(`${option} is a path, and there is no page here to resolve it against: give an absolute https URL`);
   }
-  if (url === undefined || !/^https?:$/.test(url.protocol) || url.username !== '' || url.password !== '')
+  if (url === undefined || !['http:', 'https:'].includes(url.protocol) || url.username !== '' || url.password !== '')
     throw new TypeError(`${option} must be an absolute http(s) URL without credentials, or in a browser a path starting with "/"`);
   if (url.protocol === 'http:' && allowInsecureHttp !== true && !LOOPBACK.test(url.hostname))
     throw new TypeError(
       `${option} uses plain http to a host that is not loopback, which would send secrets in clear text: use https, or set allowInsecureHttp: true`,
     );
-  return isPath ? url.href : (value as string);
+  return isPath ? url.href : value;
 }

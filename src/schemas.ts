@@ -109,8 +109,13 @@ const integerIn = (min: number, max: number, message: string) =>
   ) as core.$ZodCustom<number, number>;
 // RFC 3339 date-time (what OpenAPI's format: date-time means), with a real calendar date behind it.
 const DATE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/i;
-/** Whether `value` is an RFC 3339 date-time (`2026-12-01T00:00:00Z`) naming a real instant. */
-export const isDateTime = (value: string): boolean => DATE_TIME.test(value) && !Number.isNaN(Date.parse(value));
+/**
+ * Whether `value` is an RFC 3339 date-time (`2026-12-01T00:00:00Z`) naming a real instant. Date.parse
+ * alone rolls a day past its month's end over (V8 reads `2026-02-30` as March 2), so the day of the
+ * month is checked against the calendar date it reads.
+ */
+export const isDateTime = (value: string): boolean =>
+  DATE_TIME.test(value) && !Number.isNaN(Date.parse(value)) && new Date(value.slice(0, 10)).getUTCDate() === Number(value.slice(8, 10));
 const dateTime = string(rule(isDateTime, 'must be an ISO 8601 date-time'));
 
 /** Run-time schema of {@link LongTokenRequest}: strict, the contract's bounds. */

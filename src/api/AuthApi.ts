@@ -146,7 +146,9 @@ export class AuthApi {
     // A body that names its own mechanism is not overridden by the constructor's short token.
     const shortSource = options.shortToken ?? (maybeParsed !== undefined && namesMechanism(maybeParsed) ? undefined : this.#shortToken);
     if (maybeParsed !== undefined) issues.push(...grantIssues(maybeParsed, shortSource !== undefined));
-    const parsed = valid(operation, issues, maybeParsed);
+    if (issues.length > 0) throw new RequestValidationError(operation, issues);
+    // parseInto gives undefined only beside an issue.
+    const parsed = maybeParsed as LongTokenRequest;
 
     const secrets = [parsed.client_secret, parsed.otp_code, parsed.assertion].filter((value) => value !== undefined);
     let credential: Credential = ['x-client-id', options.clientId ?? this.#clientId ?? parsed.client_id];
@@ -267,14 +269,10 @@ type Credential = readonly [string, string];
 
 const bearer = (token: string): Credential => ['authorization', `Bearer ${token}`];
 
-/**
- * `value` when nothing is wrong; else a RequestValidationError of `issues`, or of `missing` when
- * `value` is absent and nothing else is wrong.
- */
-function valid<T>(operation: string, issues: ValidationIssue[], value: T | undefined, missing?: ValidationIssue): T {
-  if (value === undefined && issues.length === 0 && missing !== undefined) issues.push(missing);
-  if (issues.length > 0 || value === undefined) throw new RequestValidationError(operation, issues);
-  return value;
+/** `value` when nothing is wrong; else a RequestValidationError of `issues`, or of `missing` when there is none. */
+function valid<T>(operation: string, issues: readonly ValidationIssue[], value: T | undefined, missing: ValidationIssue): T {
+  if (issues.length === 0 && value !== undefined) return value;
+  throw new RequestValidationError(operation, issues.length > 0 ? issues : [missing]);
 }
 
 /** The call's headers with the SDK's own on top (a plain object in the common case: no Headers to build). */

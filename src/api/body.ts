@@ -54,7 +54,9 @@ export async function readText(
     let size = 0;
     while (stopped === undefined) {
       const { done, value } = await reader.read();
-      if (stopped !== undefined || done) break;
+      // A stop cancels the stream, which ends a pending read as done; a chunk that came first is
+      // dropped when the loop sees `stopped`.
+      if (done) break;
       size += value.byteLength;
       if (size > limitBytes) tooLarge(`body exceeds ${limitBytes} bytes`);
       else chunks.push(value);

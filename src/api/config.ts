@@ -71,10 +71,10 @@ export function checkOptions(options: unknown): string {
 }
 
 /** Adapts the SDK's hooks to ky's, so ky's types stay out of the public API. */
-export function toKyHooks(hooks: AuthApiHooks | undefined): Hooks {
+export function toKyHooks(hooks: AuthApiHooks): Hooks {
   return {
-    beforeRequest: (hooks?.beforeRequest ?? []).map((hook) => (request: Request) => hook(request)),
-    afterResponse: (hooks?.afterResponse ?? []).map(
+    beforeRequest: (hooks.beforeRequest ?? []).map((hook) => (request: Request) => hook(request)),
+    afterResponse: (hooks.afterResponse ?? []).map(
       (hook) => (request: Request, _options: unknown, response: Response) => hook(request, response),
     ),
   };

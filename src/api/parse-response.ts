@@ -14,8 +14,9 @@ export function parseTokenResponse<T>(operation: string, schema: core.$ZodType<T
   const fail = (message: string): never => {
     throw new ResponseValidationError(operation, response.status, [{ path: [], message }]);
   };
+  // Headers hands values out with surrounding whitespace already stripped.
   const contentType = response.headers.get('content-type');
-  if (contentType !== null && !JSON_TYPE.test(contentType.trim()))
+  if (contentType !== null && !JSON_TYPE.test(contentType))
     fail(`expected a JSON body, got content type ${JSON.stringify(contentType.split(';')[0]?.trim())}`);
   if (text.trim() === '') fail('empty body');
   let json: unknown;

@@ -8,7 +8,7 @@ const MIN_SECRET_LENGTH = 4;
 export function maskSecrets(text: string, secrets: readonly string[]): string {
   let masked = text;
   for (const secret of secrets) {
-    if (secret.length >= MIN_SECRET_LENGTH && masked.includes(secret)) masked = masked.split(secret).join(REDACTED);
+    if (secret.length >= MIN_SECRET_LENGTH) masked = masked.split(secret).join(REDACTED);
   }
   return masked;
 }

@@ -50,7 +50,7 @@ const isPath = (value: unknown) => typeof value === 'string' && value !== '';
 const checks: readonly OptionCheck<FileTokenStoreOptions>[] = [
   ['path', isPath, 'must be a non-empty string'],
   ENCRYPTION_KEY_CHECK,
-  ['lockTimeoutMs', (value) => typeof value === 'number' && Number.isFinite(value) && value > 0, 'must be a positive number of ms'],
+  ['lockTimeoutMs', (value) => Number.isFinite(value) && (value as number) > 0, 'must be a positive number of ms'],
 ];
 
 /**
@@ -164,8 +164,7 @@ export class FileTokenStore implements TokenStore {
    * @throws {@link TokenStoreError} `unavailable` when the lease's folder cannot be used.
    */
   async lease<T>(key: string, ttlMs: number, task: (signal: AbortSignal) => Promise<T>, options: LeaseOptions = {}): Promise<T> {
-    if (!(typeof ttlMs === 'number' && Number.isFinite(ttlMs) && ttlMs > 0))
-      throw new TypeError('FileTokenStore: ttlMs must be a positive number');
+    if (!(Number.isFinite(ttlMs) && ttlMs > 0)) throw new TypeError('FileTokenStore: ttlMs must be a positive number');
     await this.#folder();
     const lease = await acquireLock(`${this.path}.lease-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`, {
       name: 'FileTokenStore: the lease',

@@ -47,7 +47,8 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-const codeOf = (error: unknown): unknown => (error as NodeJS.ErrnoException | undefined)?.code;
+// Every error this module catches is a file system error, an object (its code unset for a TokenStoreError).
+const codeOf = (error: unknown): unknown => (error as NodeJS.ErrnoException).code;
 const ignoring =
   (...codes: string[]) =>
   (error: unknown): void => {
@@ -57,20 +58,20 @@ const ignoring =
 function unavailable(name: string, error: unknown): TokenStoreError {
   return error instanceof TokenStoreError
     ? error
-    : new TokenStoreError('unavailable', `${name} cannot be used (${String(codeOf(error) ?? 'error')})`, { cause: error });
+    : new TokenStoreError('unavailable', `${name} cannot be used (${String(codeOf(error))})`, { cause: error });
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort);
+    function onAbort(this: AbortSignal) {
+      clearTimeout(timer);
+      reject(this.reason);
+    }
   });
 }
 
@@ -82,10 +83,6 @@ async function inspect(lockPath: string, staleMs: number): Promise<boolean> {
   } catch (error) {
     if (codeOf(error) === 'ENOENT') return true;
     throw error;
-  }
-  if (entries.length === 0) {
-    await rmdir(lockPath).catch(ignoring('ENOENT', 'ENOTEMPTY', 'EEXIST'));
-    return true;
   }
   const owners = entries.filter((entry) => entry.endsWith(OWNER_SUFFIX));
   // Anything else in the folder is not ours to remove: the lock stays held until someone clears it.
@@ -100,6 +97,9 @@ async function inspect(lockPath: string, staleMs: number): Promise<boolean> {
       ignoring('ENOENT')(error);
     }
   }
+  // Empty, or every owner was stale and is gone: the folder is free. Rename replaces an empty folder on
+  // POSIX, not on Windows: clear it (unless someone else cleared it, or took it, meanwhile).
+  await rmdir(lockPath).catch(ignoring('ENOENT', 'ENOTEMPTY', 'EEXIST'));
   return true;
 }
 
@@ -112,7 +112,8 @@ async function take(lockPath: string, owner: string): Promise<boolean> {
     await rename(staging, lockPath);
     return true;
   } catch (error) {
-    await rm(staging, { recursive: true, force: true });
+    // The staging folder is this owner's alone: it is there until this removes it.
+    await rm(staging, { recursive: true });
     if (TAKEN.has(codeOf(error) as string)) return false;
     throw error;
   }
@@ -135,7 +136,7 @@ function hold(lockPath: string, owner: string, options: LockOptions): HeldLock {
     }
   };
   const timer = setInterval(() => void touch(), Math.max(1, Math.floor(options.staleMs / 3)));
-  (timer as { unref?: () => void }).unref?.();
+  timer.unref();
   return {
     lost: lost.signal,
     isHeld: () =>

@@ -15,10 +15,11 @@ interface Subscription {
   seen: string | undefined;
 }
 
-const textOf = (records: StoredRecords, key: string): string | undefined => {
-  const stored = recordIn(records, key);
-  return stored === undefined ? undefined : JSON.stringify(stored);
-};
+/** The stored value of `key` in the file as read: none in a missing or corrupt file. */
+const storedIn = (records: StoredRecords | 'corrupt' | 'missing', key: string): unknown =>
+  typeof records === 'object' ? recordIn(records, key) : undefined;
+/** The stored value as text, to compare; undefined for no record (as JSON.stringify(undefined) is). */
+const textOf = (stored: unknown): string | undefined => JSON.stringify(stored) as string | undefined;
 
 /** The listeners of one store, and the poll that serves them. */
 export class RecordWatch {
@@ -29,7 +30,7 @@ export class RecordWatch {
   #checking: Promise<void> | undefined;
   #again = false;
 
-  /** @param revisionOf - The revision of a stored record (undefined when it has none or does not open). */
+  /** @param revisionOf - The revision of a stored record (undefined when there is none, it has none or it does not open). */
   constructor(path: string, revisionOf: (key: string, stored: unknown) => Promise<string | undefined>) {
     this.#path = path;
     this.#revisionOf = revisionOf;
@@ -37,12 +38,11 @@ export class RecordWatch {
 
   /** Adds a listener from the file as it is now; returns the function that removes it. */
   subscribe(key: string, listener: (change: TokenStoreChange) => void): () => void {
-    const records = readTokenFileSync(this.#path);
-    const subscription: Subscription = { key, listener, seen: typeof records === 'object' ? textOf(records, key) : undefined };
+    const subscription: Subscription = { key, listener, seen: textOf(storedIn(readTokenFileSync(this.#path), key)) };
     this.#subscriptions.add(subscription);
     if (this.#timer === undefined) {
       this.#timer = setInterval(() => this.check(), WATCH_POLL_MS);
-      (this.#timer as { unref?: () => void }).unref?.();
+      this.#timer.unref();
     }
     return () => {
       this.#subscriptions.delete(subscription);
@@ -76,13 +76,14 @@ export class RecordWatch {
     if (records === 'corrupt') return;
     const revisions = new Map<string, Promise<string | undefined>>();
     for (const subscription of this.#subscriptions) {
-      const text = records === 'missing' ? undefined : textOf(records, subscription.key);
+      const stored = storedIn(records, subscription.key);
+      const text = textOf(stored);
       if (text === subscription.seen) continue;
       subscription.seen = text;
       const { key } = subscription;
       let revision = revisions.get(key);
       if (revision === undefined) {
-        revision = text === undefined || records === 'missing' ? Promise.resolve(undefined) : this.#revisionOf(key, recordIn(records, key));
+        revision = this.#revisionOf(key, stored);
         revisions.set(key, revision);
       }
       const change: TokenStoreChange = { revision: await revision.catch(() => undefined) };

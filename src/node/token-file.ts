@@ -22,8 +22,11 @@ export function parseTokenFile(text: string): StoredRecords | 'corrupt' {
 /** The value under `key`, never an inherited property (`constructor`, `__proto__`). */
 export const recordIn = (records: StoredRecords, key: string): unknown => (Object.hasOwn(records, key) ? records[key] : undefined);
 
-const cannotRead = (error: unknown) =>
-  new TokenStoreError('unavailable', 'FileTokenStore: the token file cannot be read', { cause: error });
+/** What a failed read means: 'missing' when there is no file. */
+function missingOr(error: unknown): 'missing' {
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+  throw new TokenStoreError('unavailable', 'FileTokenStore: the token file cannot be read', { cause: error });
+}
 
 /**
  * The file's records; 'missing' when there is no file.
@@ -33,8 +36,7 @@ export async function readTokenFile(path: string): Promise<StoredRecords | 'corr
   try {
     return parseTokenFile(await readFile(path, 'utf8'));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-    throw cannotRead(error);
+    return missingOr(error);
   }
 }
 
@@ -43,8 +45,7 @@ export function readTokenFileSync(path: string): StoredRecords | 'corrupt' | 'mi
   try {
     return parseTokenFile(readFileSync(path, 'utf8'));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-    throw cannotRead(error);
+    return missingOr(error);
   }
 }
 

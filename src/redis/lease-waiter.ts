@@ -3,6 +3,7 @@ import type { ReleaseWaiter } from './subscriber.js';
 
 /** A caller waiting for a held lease: it pauses between asking, woken early when the lease is released. */
 export class LeaseWaiter implements ReleaseWaiter {
+  /** Ends the pause under way. */
   #settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
   /** Woken between two pauses: the next one ends at once. */
   #woken = false;
@@ -20,33 +21,30 @@ export class LeaseWaiter implements ReleaseWaiter {
     this.#settle?.reject(error);
   }
 
-  /** Resolves after `delayMs` or a wake; rejects when `signal` aborts (with its reason) or the store closes. */
-  pause(delayMs: number, signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * Resolves after `delayMs` or a wake; rejects when `signal` aborts (with its reason) or the store
+   * closes. No signal is one that never aborts.
+   */
+  pause(delayMs: number, signal: AbortSignal = new AbortController().signal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (this.#failure !== undefined) return reject(this.#failure.error);
-      if (signal?.aborted) return reject(signal.reason);
+      if (signal.aborted) return reject(signal.reason);
       if (this.#woken) {
         this.#woken = false;
         return resolve();
       }
-      const onAbort = () => this.#settle?.reject(signal?.reason);
-      const timer = setTimeout(() => this.#settle?.resolve(), delayMs);
-      const done = () => {
+      // However the pause ends, its timer and its abort listener go with it.
+      const end = (outcome: () => void) => {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        signal.removeEventListener('abort', onAbort);
         this.#settle = undefined;
+        outcome();
       };
-      this.#settle = {
-        resolve: () => {
-          done();
-          resolve();
-        },
-        reject: (error) => {
-          done();
-          reject(error);
-        },
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const settle = { resolve: () => end(resolve), reject: (error: unknown) => end(() => reject(error)) };
+      const onAbort = () => settle.reject(signal.reason);
+      const timer = setTimeout(settle.resolve, delayMs);
+      signal.addEventListener('abort', onAbort);
+      this.#settle = settle;
     });
   }
 }

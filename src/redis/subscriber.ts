@@ -6,8 +6,6 @@ import type { TokenStoreChange } from '../session/TokenStore.js';
 import type { RedisClientLike, RedisSubscriberLike } from './client.js';
 import { closedError, storeError } from './store-error.js';
 
-type Listener = (change: TokenStoreChange) => void;
-
 /** A caller waiting for a held lease: woken when its release is published, failed when the store closes. */
 export interface ReleaseWaiter {
   /** The lease was released: ask again now. */
@@ -16,11 +14,14 @@ export interface ReleaseWaiter {
   fail(error: unknown): void;
 }
 
-/** The subscriber connection the store made, and how far it got. */
+/** The subscriber connection the store made, how far it got, and how many use it. */
 interface Subscription {
   readonly client: RedisSubscriberLike;
-  state: 'connecting' | 'ready' | 'failed';
+  /** Until it is subscribed, or has failed (a rejected connect, an error reported). */
+  connecting: boolean;
   ready: Promise<void>;
+  /** Listeners and lease waiters using it; the last one to leave ends it. */
+  users: number;
 }
 
 /**
@@ -32,11 +33,10 @@ export class SharedSubscriber {
   readonly #client: RedisClientLike;
   readonly #channel: string;
   readonly #timeoutMs: number;
-  readonly #listeners = new Map<string, Set<Listener>>();
-  readonly #waiters = new Map<string, Set<ReleaseWaiter>>();
+  /** One entry per subscription, though the same listener subscribes twice. */
+  readonly #listeners = new Set<{ readonly key: string; readonly listener: (change: TokenStoreChange) => void }>();
+  readonly #waiters = new Set<{ readonly key: string; readonly waiter: ReleaseWaiter }>();
   #subscription: Subscription | undefined;
-  /** Listeners and lease waiters that need the subscription. */
-  #subscribers = 0;
   #closed = false;
 
   /**
@@ -55,27 +55,17 @@ export class SharedSubscriber {
    * @throws {@link TokenStoreError} `unavailable` when no subscriber connection can be made.
    */
   listen(key: string, listener: (change: TokenStoreChange) => void): () => void {
-    let listeners = this.#listeners.get(key);
-    if (listeners === undefined) {
-      listeners = new Set();
-      this.#listeners.set(key, listeners);
-    }
-    const own = listeners;
-    const entry: Listener = (change) => listener(change);
-    own.add(entry);
+    let subscription: Subscription;
     try {
-      this.#hold();
+      subscription = this.#hold();
     } catch (error) {
-      own.delete(entry);
       throw storeError(error, 'subscribe');
     }
-    let subscribed = true;
+    const entry = { key, listener };
+    this.#listeners.add(entry);
+    // Once only, and not after close (which forgot every listener).
     return () => {
-      if (!subscribed) return;
-      subscribed = false;
-      own.delete(entry);
-      if (own.size === 0 && this.#listeners.get(key) === own) this.#listeners.delete(key);
-      this.#drop();
+      if (this.#listeners.delete(entry)) this.#drop(subscription);
     };
   }
 
@@ -84,88 +74,74 @@ export class SharedSubscriber {
    * published release or {@link SharedSubscriber.wake}. The function returned removes it.
    */
   addWaiter(key: string, waiter: ReleaseWaiter): () => void {
-    let waiters = this.#waiters.get(key);
-    if (waiters === undefined) {
-      waiters = new Set();
-      this.#waiters.set(key, waiters);
-    }
-    waiters.add(waiter);
-    let holdsSubscription = false;
+    let subscription: Subscription | undefined;
     try {
-      this.#hold();
-      holdsSubscription = true;
+      subscription = this.#hold();
     } catch {
       // No subscriber connection: the waiter asks again on its timer.
     }
+    const entry = { key, waiter };
+    this.#waiters.add(entry);
+    // Once only, and not after close (which failed and forgot every waiter).
     return () => {
-      const current = this.#waiters.get(key);
-      if (current?.delete(waiter) !== true) return;
-      if (current.size === 0) this.#waiters.delete(key);
-      if (holdsSubscription) this.#drop();
+      if (this.#waiters.delete(entry) && subscription !== undefined) this.#drop(subscription);
     };
   }
 
   /** Wakes the waiters of `key`'s lease (this store released it). */
   wake(key: string): void {
-    for (const waiter of [...(this.#waiters.get(key) ?? [])]) waiter.wake();
+    for (const entry of this.#waiters) if (entry.key === key) entry.waiter.wake();
   }
 
   /** Waits (at most one command timeout) for a subscription still connecting for the first time. */
   async started(): Promise<void> {
     const subscription = this.#subscription;
-    if (subscription?.state !== 'connecting') return;
+    if (subscription?.connecting !== true) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([subscription.ready, new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#timeoutMs)))]);
     clearTimeout(timer);
   }
 
-  /** Fails every waiter with `error()`, forgets every listener, and ends the connection. */
+  /** Fails every waiter with `error()`, forgets every listener, waiter and the connection, which it ends. */
   close(error: () => unknown): void {
     this.#closed = true;
-    for (const waiters of this.#waiters.values()) for (const waiter of [...waiters]) waiter.fail(error());
+    for (const { waiter } of this.#waiters) waiter.fail(error());
+    this.#waiters.clear();
     this.#listeners.clear();
-    this.#subscribers = 0;
     const subscription = this.#subscription;
     this.#subscription = undefined;
     if (subscription !== undefined) endSubscriber(subscription.client);
   }
 
   /** One more user of the subscriber connection, which is made on first use. */
-  #hold(): void {
+  #hold(): Subscription {
     // A closed store never opens a connection again (a lease wait still in flight must not leak one).
     if (this.#closed) throw closedError();
-    if (this.#subscription === undefined) this.#subscription = this.#subscribe();
-    this.#subscribers += 1;
+    this.#subscription ??= this.#subscribe();
+    this.#subscription.users += 1;
+    return this.#subscription;
   }
 
   /** One user fewer; the last one ends the connection. */
-  #drop(): void {
-    if (this.#closed || this.#subscribers === 0) return;
-    this.#subscribers -= 1;
-    if (this.#subscribers > 0) return;
-    const subscription = this.#subscription;
+  #drop(subscription: Subscription): void {
+    subscription.users -= 1;
+    if (subscription.users > 0) return;
     this.#subscription = undefined;
-    if (subscription !== undefined) endSubscriber(subscription.client);
+    endSubscriber(subscription.client);
   }
 
   #subscribe(): Subscription {
     const client = this.#client.duplicate();
-    const subscription: Subscription = { client, state: 'connecting', ready: Promise.resolve() };
-    client.on('error', () => {
-      // The connection is down; node-redis reconnects and resubscribes by itself.
-      if (subscription.state === 'connecting') subscription.state = 'failed';
-    });
+    const subscription: Subscription = { client, connecting: true, ready: Promise.resolve(), users: 0 };
+    const settled = () => {
+      subscription.connecting = false;
+    };
+    // An error is the connection down (node-redis reconnects and resubscribes by itself): writes stop waiting for it.
+    client.on('error', settled);
     subscription.ready = (async () => {
       await client.connect();
       await client.subscribe(this.#channel, (message) => this.#dispatch(message));
-    })().then(
-      () => {
-        if (subscription.state === 'connecting') subscription.state = 'ready';
-      },
-      () => {
-        subscription.state = 'failed';
-      },
-    );
+    })().then(settled, settled);
     return subscription;
   }
 
@@ -174,7 +150,7 @@ export class SharedSubscriber {
     try {
       notice = JSON.parse(String(message));
     } catch {
-      return;
+      // Not JSON: no notice.
     }
     if (!isObject(notice)) return;
     const { key, revision, lease } = notice as { key?: unknown; revision?: unknown; lease?: unknown };
@@ -184,7 +160,9 @@ export class SharedSubscriber {
       return;
     }
     const change: TokenStoreChange = { revision: typeof revision === 'string' ? revision : undefined };
-    for (const listener of [...(this.#listeners.get(key) ?? [])]) {
+    // The listeners subscribed now (one that unsubscribes or subscribes another meanwhile changes none).
+    for (const { key: listened, listener } of [...this.#listeners]) {
+      if (listened !== key) continue;
       try {
         listener(change);
       } catch {

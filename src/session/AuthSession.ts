@@ -8,6 +8,7 @@ import { AUTH_SESSION_EVENTS, type AuthSessionEventName, type AuthSessionListene
 import { type HeldToken, isUsable } from './expiry.js';
 import { asSdkError, LongTokens } from './long-token.js';
 import type { AuthSessionOptions, GetAccessTokenOptions } from './options.js';
+import { onPageWake } from './page-wake.js';
 import { SessionStore } from './SessionStore.js';
 import { checkGetAccessTokenOptions, checkSessionOptions, storeKeyFor } from './session-config.js';
 import { createSessionFetch } from './session-fetch.js';
@@ -46,6 +47,8 @@ export class AuthSession {
   readonly #shortFlight = new SingleFlight<HeldToken>();
   #closed = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Stops listening for the page coming back (autoRefresh in a browser). */
+  readonly #stopWaking: () => void;
 
   /**
    * Sends nothing: the first {@link AuthSession.getAccessToken} loads the long token (store, then
@@ -77,13 +80,24 @@ export class AuthSession {
     this.#longTokens = new LongTokens(context);
     this.#shortTokens = new ShortTokens({
       ...context,
-      coordinator: new RefreshCoordinator(this.#store, this.#events, options.leaseTtlMs ?? 30_000, this.#now),
+      coordinator: new RefreshCoordinator(this.#store, this.#events, options.leaseTtlMs ?? 30_000, this.#now, () => this.#closed),
       longTokens: this.#longTokens,
       onToken: () => this.#schedule(),
+      // A sign-out elsewhere (a store that tells it: BrowserTokenStore) closes this session too; its
+      // own revoke() closes it before it deletes, so it never hears itself.
+      onSignedOut: () => this.close(),
     });
     for (const [name, listener] of Object.entries(options.on ?? {})) {
       this.#events.on(name as AuthSessionEventName, listener as AuthSessionListener<AuthSessionEventName>);
     }
+    // A page back from sleep re-checks the clock: a token due meanwhile is refreshed at once (the
+    // single flight joins a refresh already running); else the timer is set again from now.
+    this.#stopWaking =
+      options.autoRefresh === true
+        ? onPageWake(() => {
+            if (this.#shortTokens.current !== undefined) this.#schedule();
+          })
+        : () => {};
     this.fetch = createSessionFetch(
       (refused, signal) => this.#tokenFor(refused, signal ?? undefined),
       () => fetchOption ?? globalThis.fetch,
@@ -164,6 +178,7 @@ export class AuthSession {
   /** Stops the session without revoking anything: timers stop, memory is cleared, the store is kept. */
   close(): void {
     this.#closed = true;
+    this.#stopWaking();
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#shortTokens.close();
@@ -183,10 +198,11 @@ export class AuthSession {
 
   /** For session.fetch: the current token, or after a 401 a fresh one unless another caller already got it. */
   #tokenFor(refused: string | undefined, signal: AbortSignal | undefined): Promise<string> {
-    if (refused === undefined) return signal === undefined ? this.getAccessToken() : this.getAccessToken({ signal });
+    const options: GetAccessTokenOptions = signal === undefined ? {} : { signal };
+    if (refused === undefined) return this.getAccessToken(options);
     const current = this.#shortTokens.current;
     if (current !== undefined && current.token !== refused && isUsable(current, this.#now())) return Promise.resolve(current.token);
-    return this.getAccessToken(signal === undefined ? { forceRefresh: true } : { forceRefresh: true, signal });
+    return this.getAccessToken({ ...options, forceRefresh: true });
   }
 
   #refreshShort(force: boolean): Promise<HeldToken> {

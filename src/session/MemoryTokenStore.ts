@@ -11,7 +11,8 @@ type Listener = (change: TokenStoreChange) => void;
 export class MemoryTokenStore implements TokenStore {
   readonly #records = new Map<string, TokenRecord>();
   readonly #leases = new Map<string, Promise<unknown>>();
-  readonly #listeners = new Map<string, Set<Listener>>();
+  /** One entry per subscription (the same function subscribed twice is told twice). */
+  readonly #listeners = new Set<{ readonly key: string; readonly listener: Listener }>();
 
   /** {@inheritDoc TokenStore.get} */
   get(key: string): TokenRecord | undefined {
@@ -76,28 +77,21 @@ export class MemoryTokenStore implements TokenStore {
 
   /** {@inheritDoc TokenStore.subscribe} */
   subscribe(key: string, listener: Listener): () => void {
-    let listeners = this.#listeners.get(key);
-    if (listeners === undefined) {
-      listeners = new Set();
-      this.#listeners.set(key, listeners);
-    }
-    const entry: Listener = (change) => listener(change);
-    listeners.add(entry);
+    const entry = { key, listener };
+    this.#listeners.add(entry);
     return () => {
-      listeners.delete(entry);
-      if (listeners.size === 0 && this.#listeners.get(key) === listeners) this.#listeners.delete(key);
+      this.#listeners.delete(entry);
     };
   }
 
   #notify(key: string, record: TokenRecord | undefined): void {
-    const listeners = this.#listeners.get(key);
-    if (listeners === undefined) return;
     const change: TokenStoreChange = { revision: record?.revision };
-    for (const listener of [...listeners]) {
+    for (const entry of this.#listeners) {
+      if (entry.key !== key) continue;
       // After the write returns, and a throwing listener never breaks the store.
       queueMicrotask(() => {
         try {
-          listener(change);
+          entry.listener(change);
         } catch {
           // The listener's failure is its own.
         }

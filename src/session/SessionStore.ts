@@ -61,6 +61,8 @@ export class SessionStore {
   #healthy = true;
   /** The store holds a record this session cannot read: the next write replaces it whatever it is. */
   #unreadable = false;
+  /** The revision of this session's last write, kept before the store is called: its notification may come first. */
+  #written: string | undefined;
 
   constructor(store: TokenStore, key: string, events: Emitter, timeoutMs: number) {
     this.#store = store;
@@ -76,7 +78,7 @@ export class SessionStore {
 
   /** Whether a change notification is about this session's own last write. */
   isOwn(change: TokenStoreChange): boolean {
-    return change.revision !== undefined && change.revision === this.#last?.revision;
+    return change.revision !== undefined && change.revision === this.#written;
   }
 
   async read(): Promise<StoredTokens | undefined> {
@@ -104,9 +106,13 @@ export class SessionStore {
     return this.#replace(toRecord(long, short));
   }
 
-  /** Deletes the record only if it holds `long`: a peer's newer token is never deleted. */
+  /**
+   * Deletes the record only if it holds `long`: a peer's newer token is never deleted. Read first, even
+   * when the record last seen holds `long`: a peer may have replaced it since, and a plain store (no
+   * compare-and-set) would delete whatever is there.
+   */
   async deleteIfHolding(long: HeldToken): Promise<WriteOutcome> {
-    if (this.#last?.longToken !== long.token) await this.read();
+    await this.read();
     if (this.#last?.longToken !== long.token) return 'conflict';
     return this.#replace(undefined);
   }
@@ -143,9 +149,11 @@ export class SessionStore {
   async #replace(next: TokenRecord | undefined): Promise<WriteOutcome> {
     const store = this.#store;
     const expected = this.#last;
+    const compareAndSet = store.compareAndSet?.bind(store);
+    this.#written = next?.revision;
     let outcome: boolean | null | undefined;
-    if (typeof store.compareAndSet === 'function' && !this.#unreadable) {
-      outcome = await this.#call('compareAndSet', () => store.compareAndSet?.(this.#key, expected, next));
+    if (compareAndSet !== undefined && !this.#unreadable) {
+      outcome = await this.#call('compareAndSet', () => compareAndSet(this.#key, expected, next));
     } else {
       outcome = await this.#call(next === undefined ? 'delete' : 'set', async () => {
         await (next === undefined ? store.delete(this.#key) : store.set(this.#key, next));

@@ -39,6 +39,12 @@ export interface TokenRecord {
 export interface TokenStoreChange {
   /** The new record's revision; undefined when the record was deleted (or written without one). */
   readonly revision: string | undefined;
+  /**
+   * True when the record was removed by {@link TokenStore.delete} (a session's `revoke()`: a sign-out),
+   * not replaced or cleared by a compare-and-set. Sessions sharing the store close on it. Stores that
+   * cannot tell leave it unset.
+   */
+  readonly signedOut?: boolean | undefined;
 }
 
 /** Options of {@link TokenStore.lease}. */
@@ -88,7 +94,7 @@ export interface TokenStore {
   subscribe?(key: string, listener: (change: TokenStoreChange) => void): () => void;
 }
 
-const isOptionalNumber = (field: unknown) => field === undefined || (typeof field === 'number' && Number.isFinite(field));
+const isOptionalNumber = (field: unknown) => field === undefined || Number.isFinite(field);
 const isOptionalString = (field: unknown) => field === undefined || typeof field === 'string';
 
 /** Checks that a value read back from a store is a record of this version (a corrupt one reads as none). */
@@ -102,7 +108,6 @@ export function isTokenRecord(value: unknown): value is TokenRecord {
       short !== null &&
       typeof short.token === 'string' &&
       short.token !== '' &&
-      typeof short.expiresAtMs === 'number' &&
       Number.isFinite(short.expiresAtMs) &&
       isOptionalNumber(short.issuedAtMs) &&
       isOptionalString(short.tokenId));

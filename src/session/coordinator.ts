@@ -1,3 +1,4 @@
+import { SessionClosedError } from '../errors/SessionClosedError.js';
 import type { Emitter } from './events.js';
 import type { SessionStore, StoredTokens } from './SessionStore.js';
 
@@ -24,19 +25,31 @@ export class RefreshCoordinator {
   readonly #events: Emitter;
   readonly #leaseTtlMs: number;
   readonly #now: () => number;
+  readonly #isClosed: () => boolean;
 
-  constructor(store: SessionStore, events: Emitter, leaseTtlMs: number, now: () => number) {
+  /** @param isClosed - Whether the session closed (a sign-out elsewhere, say): a waiter then stops. */
+  constructor(store: SessionStore, events: Emitter, leaseTtlMs: number, now: () => number, isClosed: () => boolean) {
     this.#store = store;
     this.#events = events;
     this.#leaseTtlMs = leaseTtlMs;
     this.#now = now;
+    this.#isClosed = isClosed;
   }
 
-  async run<T>(adopt: Adopt<T>, task: Task<T>): Promise<Coordinated<T>> {
+  #assertOpen(): void {
+    if (this.#isClosed()) throw new SessionClosedError();
+  }
+
+  /**
+   * @param prepare - Runs before the lease is asked for, given what the store held: the app's own
+   * functions are called there, never under the lease.
+   */
+  async run<T>(adopt: Adopt<T>, task: Task<T>, prepare?: (first: StoredTokens | undefined) => Promise<void>): Promise<Coordinated<T>> {
     const first = await this.#store.read();
     const ready = adopt(first);
     if (ready !== undefined) return { value: ready, adopted: true };
     if (!this.#store.coordinated) return { value: await task(first, undefined), adopted: false };
+    await prepare?.(first);
     return this.#underLease(adopt, task, first);
   }
 
@@ -50,6 +63,7 @@ export class RefreshCoordinator {
     // on the notification itself, so a waiter adopts without taking the lease. A change that brings
     // nothing usable (a peer's long token while this one needs a short) goes back to waiting.
     for (;;) {
+      this.#assertOpen();
       const stopWaiting = new AbortController();
       let phase = 'waiting' as 'waiting' | 'holding';
       let subscription = this.#store.subscribe((change) => {
@@ -60,21 +74,25 @@ export class RefreshCoordinator {
         subscription = undefined;
       };
       try {
-        return await this.#store.lease(
-          this.#leaseTtlMs,
-          async (lease) => {
-            phase = 'holding';
-            unsubscribe();
-            const stored = await this.#store.read();
-            const value = adopt(stored);
-            waited(value !== undefined);
-            if (value !== undefined) return { value, adopted: true };
-            return { value: await task(stored, lease), adopted: false };
-          },
-          stopWaiting.signal,
-          () => {
-            peerHeld = true;
-          },
+        // Under the lease only the re-read, the exchange and the write: events wait until it is released.
+        return await this.#events.holding(() =>
+          this.#store.lease(
+            this.#leaseTtlMs,
+            async (lease) => {
+              phase = 'holding';
+              unsubscribe();
+              this.#assertOpen();
+              const stored = await this.#store.read();
+              const value = adopt(stored);
+              waited(value !== undefined);
+              if (value !== undefined) return { value, adopted: true };
+              return { value: await task(stored, lease), adopted: false };
+            },
+            stopWaiting.signal,
+            () => {
+              peerHeld = true;
+            },
+          ),
         );
       } catch (error) {
         if (phase === 'holding') throw error;

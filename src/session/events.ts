@@ -44,17 +44,23 @@ export const AUTH_SESSION_EVENTS = [
   'tokenAdopted',
 ] as const satisfies readonly AuthSessionEventName[];
 
-// Compile-time check that the list above names every event: adding an event without listing it fails typecheck.
-type Unlisted = Exclude<AuthSessionEventName, (typeof AUTH_SESSION_EVENTS)[number]>;
-const everyEventListed: [Unlisted] extends [never] ? true : Unlisted = true;
-void everyEventListed;
+// Compile-time check that the list above names every event: adding an event without listing it fails
+// typecheck (the unlisted name does not satisfy `never`). Types only: nothing of it runs.
+type Listed<Unlisted extends never> = Unlisted;
+export type UnlistedEvents = Listed<Exclude<AuthSessionEventName, (typeof AUTH_SESSION_EVENTS)[number]>>;
 
 /** A listener of one event. */
 export type AuthSessionListener<K extends AuthSessionEventName> = (event: AuthSessionEvents[K]) => void;
 
-/** A tiny typed emitter; a throwing listener never breaks the session. */
+/**
+ * A tiny typed emitter; a throwing listener never breaks the session. While a store's lease is held
+ * (see {@link Emitter.holding}) events are queued, and delivered in order once it is released.
+ */
 export class Emitter {
   readonly #listeners = new Map<AuthSessionEventName, Set<(event: never) => void>>();
+  /** How many leases the session holds now; events wait in #queue while it is above 0. */
+  #holds = 0;
+  readonly #queue: (() => void)[] = [];
 
   on<K extends AuthSessionEventName>(name: K, listener: AuthSessionListener<K>): () => void {
     let set = this.#listeners.get(name);
@@ -67,7 +73,28 @@ export class Emitter {
   }
 
   emit<K extends AuthSessionEventName>(name: K, event: AuthSessionEvents[K]): void {
-    for (const listener of this.#listeners.get(name) ?? []) {
+    const listeners = this.#listeners.get(name);
+    if (listeners === undefined) return;
+    if (this.#holds > 0) this.#queue.push(() => this.#deliver(listeners, event));
+    else this.#deliver(listeners, event);
+  }
+
+  /**
+   * Runs `task` (the work done under a store's lease) with every event held back until it settles:
+   * no listener of the app runs while the lease is held, so none can stall the other holders' peers.
+   */
+  async holding<T>(task: () => Promise<T>): Promise<T> {
+    this.#holds += 1;
+    try {
+      return await task();
+    } finally {
+      this.#holds -= 1;
+      if (this.#holds === 0) for (const deliver of this.#queue.splice(0)) deliver();
+    }
+  }
+
+  #deliver<K extends AuthSessionEventName>(listeners: Set<(event: never) => void>, event: AuthSessionEvents[K]): void {
+    for (const listener of listeners) {
       try {
         (listener as AuthSessionListener<K>)(event);
       } catch {

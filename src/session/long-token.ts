@@ -38,6 +38,10 @@ export class LongTokens {
   #given: HeldToken | undefined;
   #warnedExpiring: HeldToken | undefined;
   #generation = 0;
+  /** The app's long token, got by {@link LongTokens.prepare} for the next `ensure` (taken once). */
+  #preparedApp: { readonly long: HeldToken | undefined } | undefined;
+  /** The credentials function's answer, got by {@link LongTokens.prepare} for the next issue (taken once). */
+  #preparedBody: LongTokenRequest | undefined;
   /** Long tokens the server refused: never taken into use again, whatever a store still holds. */
   readonly #refused = new Set<string>();
 
@@ -72,6 +76,26 @@ export class LongTokens {
   }
 
   /**
+   * Calls the app's functions that the next {@link LongTokens.ensure} would need (the `longToken`
+   * function when no usable long token is held, a `credentials` function when one must be issued or
+   * rotated), before the store's lease is asked for: no app code runs under a lease, where a slow or
+   * hanging backend would stall every peer.
+   */
+  async prepare(stored: StoredTokens | undefined): Promise<void> {
+    this.#preparedApp = undefined;
+    this.#preparedBody = undefined;
+    if (this.adoptable(stored) !== undefined) return;
+    const { now, options } = this.#context;
+    let long = [stored?.long, this.#long, this.#given].find((held) => held !== undefined && this.isLive(held));
+    if (long === undefined && typeof options.longToken === 'function') {
+      long = await this.#fromApp();
+      this.#preparedApp = { long };
+    }
+    const issuing = long === undefined || !this.isLive(long) || inRotationWindow(long, now(), options.longTokenRotationFraction ?? 0.1);
+    if (issuing && typeof options.credentials === 'function') this.#preparedBody = await this.#credentialsBody();
+  }
+
+  /**
    * A usable long token, given what the store holds now (read under the lease): the stored one, else
    * the one in memory (written back: the store may have lost it), else the app's (its function
    * called), else a new one from the credentials; rotated when it is in the last part of its life.
@@ -80,11 +104,15 @@ export class LongTokens {
     const generation = this.#generation;
     const { store, now, events, options } = this.#context;
     let long = stored?.long;
-    if (long !== undefined && this.#isLive(long)) long = this.adopt(long);
+    if (long !== undefined && this.isLive(long)) long = this.adopt(long);
     else {
       long = this.#long ?? this.#given;
-      if (long === undefined || !this.#isLive(long)) long = await this.#fromApp();
-      if (long !== undefined && this.#isLive(long)) {
+      if (long === undefined || !this.isLive(long)) {
+        const prepared = this.#preparedApp;
+        this.#preparedApp = undefined;
+        long = prepared === undefined ? await this.#fromApp() : prepared.long;
+      }
+      if (long !== undefined && this.isLive(long)) {
         this.#assertCurrent(generation);
         this.#long = long;
         await store.write(long, undefined);
@@ -97,7 +125,8 @@ export class LongTokens {
     this.#assertCurrent(generation);
     if (!inRotationWindow(long, now(), options.longTokenRotationFraction ?? 0.1)) return long;
     if (options.credentials !== undefined) return this.#rotate(long);
-    if (this.#warnedExpiring !== long) {
+    // By value: a token read back from the store is a new object each time.
+    if (this.#warnedExpiring?.token !== long.token) {
       this.#warnedExpiring = long;
       events.emit('longTokenExpiring', { tokenId: long.tokenId, expiresAt: iso(long.expiresAtMs) });
     }
@@ -132,11 +161,12 @@ export class LongTokens {
   /** `long` when it needs no work: usable, and not due for rotation. */
   #ifNoWork(long: HeldToken | undefined): HeldToken | undefined {
     const { now, options } = this.#context;
-    if (long === undefined || !this.#isLive(long)) return undefined;
+    if (long === undefined || !this.isLive(long)) return undefined;
     return options.credentials === undefined || !inRotationWindow(long, now(), options.longTokenRotationFraction ?? 0.1) ? long : undefined;
   }
 
-  #isLive(long: HeldToken): boolean {
+  /** Whether `long` may be used: usable now, and not refused by the server. */
+  isLive(long: HeldToken): boolean {
     return isUsable(long, this.#context.now()) && !this.#refused.has(long.token);
   }
 
@@ -155,6 +185,18 @@ export class LongTokens {
     const checked = longTokenValue(value, path);
     if (typeof checked === 'object') throw new RequestValidationError('AuthSession', [checked]);
     return givenLongToken(value as LongTokenValue);
+  }
+
+  /** The credentials: the object given, or what the credentials function returns. */
+  async #credentialsBody(): Promise<LongTokenRequest> {
+    const credentials = this.#context.options.credentials;
+    try {
+      return typeof credentials === 'function' ? await credentials() : (credentials as LongTokenRequest);
+    } catch (error) {
+      throw new RequestValidationError('AuthSession', [{ path: ['credentials'], message: 'the credentials function threw' }], {
+        cause: error,
+      });
+    }
   }
 
   async #rotate(old: HeldToken): Promise<HeldToken> {
@@ -186,7 +228,7 @@ export class LongTokens {
     const { store } = this.#context;
     if ((await store.write(issued, undefined)) === 'conflict') {
       const stored = await store.read();
-      const winner = stored !== undefined && this.#isLive(stored.long) ? this.adopt(stored.long) : fallback;
+      const winner = stored !== undefined && this.isLive(stored.long) ? this.adopt(stored.long) : fallback;
       if (winner !== undefined) {
         this.#revokeQuietly(issued);
         return winner;
@@ -204,14 +246,8 @@ export class LongTokens {
       events.emit('sessionExpired', { tokenId: undefined });
       throw new SessionExpiredError('AuthSession: no usable long token, and no credentials to issue one');
     }
-    let body: LongTokenRequest;
-    try {
-      body = typeof credentials === 'function' ? await credentials() : credentials;
-    } catch (error) {
-      throw new RequestValidationError('AuthSession', [{ path: ['credentials'], message: 'the credentials function threw' }], {
-        cause: error,
-      });
-    }
+    let body = this.#preparedBody ?? (await this.#credentialsBody());
+    this.#preparedBody = undefined;
     if (typeof body === 'object' && body !== null) {
       body = { ...body };
       if (body.scopes === undefined && options.longTokenScopes !== undefined) body.scopes = [...options.longTokenScopes];

@@ -102,7 +102,9 @@ export interface AuthSessionSettings {
   readonly storeKey?: string;
   /**
    * Refresh in the background with one timer (unref'ed in Node, so it never keeps a process alive).
-   * Without it the session keeps no timer and refreshes when asked.
+   * In a browser the clock is also re-checked when the page comes back (`visibilitychange`,
+   * `pageshow`, `online`): a token that fell due while the page slept is refreshed at once. Without it
+   * the session keeps no timer and refreshes when asked (the clock is checked on every call).
    * @default false
    */
   readonly autoRefresh?: boolean;

@@ -4,7 +4,7 @@ import { SessionClosedError } from '../errors/SessionClosedError.js';
 import type { ShortTokenResponse } from '../types.js';
 import type { RefreshCoordinator } from './coordinator.js';
 import { type Emitter, iso } from './events.js';
-import { type HeldToken, heldFromResponse, isUsable, refreshAtMs } from './expiry.js';
+import { type HeldToken, heldFromResponse, refreshAtMs } from './expiry.js';
 import type { LongTokens } from './long-token.js';
 import type { AuthSessionOptions } from './options.js';
 import type { SessionStore, StoredTokens } from './SessionStore.js';
@@ -27,6 +27,8 @@ export interface ShortTokenContext {
   readonly options: AuthSessionOptions;
   /** Called whenever a new short token is taken into use (the session schedules its timer). */
   readonly onToken: () => void;
+  /** Called when another session sharing the store signed out (the session closes). */
+  readonly onSignedOut: () => void;
 }
 
 /**
@@ -75,6 +77,7 @@ export class ShortTokens {
         const relock = async () => longTokens.ensure(await store.read());
         return this.#exchange(await longTokens.ensure(stored), relock, lease);
       },
+      (stored) => longTokens.prepare(stored),
     );
     this.#assertCurrent(generation);
     if (adopted) this.#adopt(value);
@@ -90,6 +93,7 @@ export class ShortTokens {
       const { value, adopted } = await coordinator.run(
         (stored) => longTokens.adoptable(stored),
         (stored) => longTokens.ensure(stored),
+        (stored) => longTokens.prepare(stored),
       );
       return adopted ? longTokens.adopt(value) : value;
     });
@@ -106,9 +110,9 @@ export class ShortTokens {
 
   /** The stored pair when its short token can be handed out now (and, when forced, is not the one held). */
   #adoptable(stored: StoredTokens | undefined, force: boolean): TokenPair | undefined {
-    const short = stored?.short;
     const now = this.#context.now();
-    if (stored === undefined || short === undefined || !isUsable(stored.long, now)) return undefined;
+    if (stored?.short === undefined || !this.#context.longTokens.isLive(stored.long)) return undefined;
+    const short = stored.short;
     if (now >= refreshAtMs(short, this.#refreshWindowSeconds)) return undefined;
     if (force && (this.#short === undefined || this.#short.token === short.token)) return undefined;
     return { long: stored.long, short };
@@ -142,6 +146,8 @@ export class ShortTokens {
     } catch (error) {
       if (!isUnauthorized(error)) throw error;
       await longTokens.drop(long, error);
+      // Closed meanwhile (revoke() may be why the server refused it): issue nothing more.
+      this.#assertCurrent(generation);
       long = await relock();
       sentAtMs = now();
       try {
@@ -172,11 +178,14 @@ export class ShortTokens {
   }
 
   async #onStoreChange(change: TokenStoreChange): Promise<void> {
-    const { store, longTokens, now, options } = this.#context;
-    if (this.#unsubscribe === undefined || change.revision === undefined || store.isOwn(change)) return;
+    const { store, longTokens, options } = this.#context;
+    if (this.#unsubscribe === undefined) return;
+    if (change.signedOut === true) return this.#context.onSignedOut();
+    if (change.revision === undefined || store.isOwn(change)) return;
     const generation = this.#generation;
     const stored = await store.read();
-    if (generation !== this.#generation || stored === undefined || !isUsable(stored.long, now())) return;
+    // A long token the server refused stays refused, whoever writes it back (a peer that has not heard).
+    if (generation !== this.#generation || stored === undefined || !longTokens.isLive(stored.long)) return;
     const short = this.#short;
     const pair = options.storeShortToken === true ? this.#adoptable(stored, false) : undefined;
     if (pair !== undefined && (short === undefined || (pair.short.token !== short.token && pair.short.expiresAtMs >= short.expiresAtMs)))

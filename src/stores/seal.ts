@@ -19,7 +19,7 @@ function keyBytes(key: unknown, owner: string): Uint8Array {
     try {
       bytes = fromBase64(key);
     } catch {
-      bytes = undefined;
+      // Not base64 (a length no bytes have): `bytes` stays undefined, refused below.
     }
   }
   if (bytes?.length !== 32) throw new TypeError(`${owner}: encryptionKey must be 32 bytes (a Uint8Array, or its base64)`);

@@ -94,8 +94,7 @@ export interface AuthMock {
 const DEFAULT_SCOPES = ['jobs:*', 'templates:read', 'tokens:write', 'tokens:revoke'];
 const DEFAULT_CLIENT: MockClient = { clientId: 'c2m_abc123', clientSecret: 'supersecret123', otpCodes: ['123456'] };
 
-const authError = (status: number, code: string, message: string, headers?: Record<string, string>) =>
-  HttpResponse.json({ code, message }, { status, ...(headers === undefined ? {} : { headers }) });
+const authError = (status: number, code: string, message: string) => HttpResponse.json({ code, message }, { status });
 const bearerOf = (request: Request): string | undefined => /^Bearer (\S+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
 
 /**
@@ -156,7 +155,8 @@ export function createAuthHandlers(options: AuthHandlersOptions = {}): AuthMock 
       log.push(entry);
       const fault: Fault | undefined = faults.take(operation);
       const response = (await fault?.respond()) ?? (await resolve(request, params as Record<string, string>));
-      entry.status = response.type === 'error' ? 0 : response.status;
+      // An injected network error is Response.error(), whose status is 0.
+      entry.status = response.status;
       return response;
     };
 
@@ -184,16 +184,18 @@ export function createAuthHandlers(options: AuthHandlersOptions = {}): AuthMock 
     } else {
       if (client === undefined || clientKey === null) return authError(401, 'invalid_client', 'Unknown client');
       if (mixed) return notOneMechanism();
+      // Exactly one mechanism is here (grantIssues): an assertion with its type, a secret, or an OTP code.
+      // A code is spent under its client, as a key no other (client, code) pair spells; a grant without a
+      // code spends a key with null in it, which no code matches.
+      const otpKey = JSON.stringify([client.clientId, body.otp_code]);
       const ok =
         body.grant_type === 'assertion'
-          ? body.assertion_type !== undefined && body.assertion !== undefined && (client.assertions ?? []).includes(body.assertion)
+          ? client.assertions?.includes(body.assertion as string) === true
           : body.client_secret !== undefined
             ? body.client_secret === client.clientSecret
-            : body.otp_code !== undefined &&
-              (client.otpCodes ?? []).includes(body.otp_code) &&
-              !usedOtpCodes.has(`${client.clientId}:${body.otp_code}`);
+            : client.otpCodes?.includes(body.otp_code as string) === true && !usedOtpCodes.has(otpKey);
       if (!ok) return authError(400, 'invalid_grant', 'The grant is not valid for this client');
-      if (body.otp_code !== undefined) usedOtpCodes.add(`${client.clientId}:${body.otp_code}`);
+      usedOtpCodes.add(otpKey);
       grantedBy = scopesOf(client);
     }
     const scopes = body.scopes ?? grantedBy;
@@ -223,7 +225,7 @@ export function createAuthHandlers(options: AuthHandlersOptions = {}): AuthMock 
 
   const revoke = serve('revokeToken', (request, params) => {
     if (authorise(request) === undefined) return invalidToken();
-    const target = registry.byId(decodeURIComponent(params.tokenId ?? ''));
+    const target = registry.byId(decodeURIComponent(params.tokenId as string));
     if (target === undefined) return authError(404, 'not_found', 'Token not found');
     registry.revoke(target);
     return new HttpResponse(null, { status: 204 });

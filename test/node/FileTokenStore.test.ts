@@ -129,7 +129,7 @@ async function drive<T>(promise: Promise<T>, untilMs = 60_000): Promise<T> {
 async function advance(ms: number): Promise<void> {
   const endMs = Date.now() + ms;
   while (Date.now() < endMs) {
-    for (let turn = 0; turn < 3; turn += 1) await realTurn();
+    for (let turn = 0; turn < 10; turn += 1) await realTurn();
     await vi.advanceTimersByTimeAsync(Math.min(50, endMs - Date.now()));
   }
   for (let turn = 0; turn < 3; turn += 1) await realTurn();
@@ -303,13 +303,13 @@ describe('FileTokenStore locking', () => {
     expect([await store.get('k'), await readdir(dir)]).toEqual([record, ['tokens.json']]);
   });
 
-  it('waits for a live writer, then throws TokenStoreError unavailable after lockTimeoutMs', async () => {
+  it('waits for a live writer, then throws TokenStoreError unavailable after lockTimeoutMs (5000 ms by default)', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
     const path = join(dir, 'tokens.json');
     // A writer's lock refreshed a minute ahead: no fake clock moves it to stale.
     await deadHolder(`${path}.lock`, -60_000);
     const startedMs = Date.now();
-    const failure = await drive(errorOf(new FileTokenStore({ path, lockTimeoutMs: 5_000 }).set('k', record)));
+    const failure = await drive(errorOf(new FileTokenStore(path).set('k', record)));
     const waitedMs = Date.now() - startedMs;
     expect([failure instanceof TokenStoreError && failure.reason, (failure as Error).message]).toEqual([
       'unavailable',

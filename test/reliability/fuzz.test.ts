@@ -69,10 +69,19 @@ const headersArbitrary = fc.record(
 const operationArbitrary = fc.constantFrom('issueLongTermToken', 'issueShortTermToken', 'revokeToken');
 
 const NULL_BODY_STATUSES = new Set([204, 205, 304]);
-const RUNS = 5000;
+// 5000 runs in `npm test`; the mutation run (vitest.mutation.config.ts) sets FUZZ_RUNS lower, as it
+// runs this test once per mutant it covers.
+const RUNS = fuzzRuns(process.env.FUZZ_RUNS);
 // A fixed seed, so every run generates the same responses; a failure names the seed to replay it with
 // (FUZZ_SEED=<seed> npx vitest run test/reliability/fuzz.test.ts), and fast-check's report its path.
 const SEED = fuzzSeed(process.env.FUZZ_SEED);
+
+function fuzzRuns(value: string | undefined): number {
+  if (value === undefined || value === '') return 5000;
+  const runs = Number(value);
+  if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`FUZZ_RUNS must be a positive integer, got ${JSON.stringify(value)}`);
+  return runs;
+}
 
 function fuzzSeed(value: string | undefined): number {
   if (value === undefined || value === '') return 20_260_301;
@@ -117,7 +126,8 @@ describe('fuzzed responses', () => {
     );
     expect(details.failed, `replay with FUZZ_SEED=${SEED}: ${fc.defaultReportMessage(details)}`).toBe(false);
     expect(outcomes.results + outcomes.sdkErrors).toBe(RUNS);
-    expect(outcomes.results).toBeGreaterThan(50);
+    // Both paths exercised: at least 1 in 100 generated responses is a valid answer, whatever FUZZ_RUNS.
+    expect(outcomes.results).toBeGreaterThan(RUNS / 100);
     expect(outcomes.sdkErrors).toBeGreaterThan(RUNS / 2);
   }, 120_000);
 });

@@ -61,7 +61,8 @@ describe('AuthSession refresh', () => {
     expect(mock().count('issueLongTermToken')).toBe(1);
     expect(handedExpired).toBe(0);
     expect(mock().expiredOrRevokedUses).toBe(0);
-  });
+    // 8,640 simulated steps: about 1 s on an idle machine; the ceiling leaves room for a loaded one.
+  }, 30_000);
 
   it('shares one long issuance and one exchange between 1,000 concurrent cold callers', async () => {
     const session = new AuthSession({ baseUrl: BASE_URL, credentials });
