@@ -1,4 +1,4 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
 const entry = {
   index: 'src/index.ts',
@@ -12,6 +12,19 @@ const entry = {
 // c2m-auth/redis only ever uses the client it is given.
 const nodeBuiltins = [/^node:/];
 const optionalPeers = ['msw', 'redis', /^@redis\//];
+
+// The `c2m-auth` command (package.json "bin"): one ESM file for Node, with its shebang. A build of its
+// own, so the library entries (and the browser bundle) never see it.
+export const cliConfig: Options = {
+  entry: { cli: 'src/cli/bin.ts' },
+  format: 'esm',
+  target: 'node20',
+  platform: 'node',
+  banner: { js: '#!/usr/bin/env node' },
+  sourcemap: true,
+  treeshake: true,
+  external: ['ky', 'zod'],
+};
 
 export default defineConfig([
   {
@@ -40,4 +53,5 @@ export default defineConfig([
     noExternal: ['ky'],
     external: ['zod', ...optionalPeers, ...nodeBuiltins],
   },
+  cliConfig,
 ]);

@@ -1,6 +1,6 @@
 // The fleet protocol in one process: several sessions sharing one store behave as the processes of a
 // fleet would. Multi-process runs on Redis and on a file are in test/fleet/.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   AuthSession,
   type AuthSessionEvents,
@@ -9,23 +9,15 @@ import {
   type TokenStore,
   TokenStoreError,
 } from '../../src/index.js';
-import { issued, useAuthMock } from '../support/kit.js';
-import { BASE_URL, CLIENT_SECRET, useMsw } from '../support/msw.js';
+import { credentials, issued, START, useAuthMock, useFakeClock } from '../support/kit.js';
+import { BASE_URL, useMsw } from '../support/msw.js';
 
 useMsw();
 
-const START = Date.parse('2026-03-01T00:00:00Z');
 const KEY = `c2m-auth:${BASE_URL}:c2m_abc123`;
-const credentials = { grant_type: 'client_credentials', client_id: 'c2m_abc123', client_secret: CLIENT_SECRET } as const;
 const mock = useAuthMock({ shortTokenTtlSeconds: 900 });
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-  vi.setSystemTime(START);
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock();
 
 type Recorded = { name: keyof AuthSessionEvents; event: Record<string, unknown> };
 

@@ -1,6 +1,6 @@
 // What a session does when its long token is refused (401), when it is closed while long-token work is
 // in flight, and when its write of a new long token loses a compare-and-set race.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   AuthApiError,
   AuthSession,
@@ -11,24 +11,16 @@ import {
   type TokenRecord,
   type TokenStore,
 } from '../../src/index.js';
-import { issued, tokenOf, useAuthMock } from '../support/kit.js';
-import { BASE_URL, CLIENT_SECRET, settled, useMsw } from '../support/msw.js';
+import { credentials, issued, START, tokenOf, useAuthMock, useFakeClock } from '../support/kit.js';
+import { BASE_URL, settled, useMsw } from '../support/msw.js';
 
 useMsw();
 
-const START = Date.parse('2026-03-01T00:00:00Z');
 const DAY_MS = 86_400_000;
 const KEY = `c2m-auth:${BASE_URL}:c2m_abc123`;
-const credentials = { grant_type: 'client_credentials', client_id: 'c2m_abc123', client_secret: CLIENT_SECRET } as const;
 const mock = useAuthMock();
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-  vi.setSystemTime(START);
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock();
 
 type Recorded = { name: keyof AuthSessionEvents; event: unknown };
 

@@ -1,7 +1,7 @@
 // Where a session's long token comes from: the app's longToken function, the credentials (object or
 // function, with the longTokenScopes / longTokenTtlSeconds defaults), and what the caller gets when a
 // source fails.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   AuthApi,
   AuthSdkError,
@@ -12,23 +12,15 @@ import {
   RequestValidationError,
   SessionExpiredError,
 } from '../../src/index.js';
-import { tokenOf, useAuthMock } from '../support/kit.js';
-import { BASE_URL, CLIENT_SECRET, settled, useMsw } from '../support/msw.js';
+import { credentials, START, tokenOf, useAuthMock, useFakeClock } from '../support/kit.js';
+import { BASE_URL, settled, useMsw } from '../support/msw.js';
 
 useMsw();
 
-const START = Date.parse('2026-03-01T00:00:00Z');
 const KEY = `c2m-auth:${BASE_URL}:c2m_abc123`;
-const credentials = { grant_type: 'client_credentials', client_id: 'c2m_abc123', client_secret: CLIENT_SECRET } as const;
 const mock = useAuthMock();
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-  vi.setSystemTime(START);
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock();
 
 /** The JSON bodies of the long-token requests the server got, in order. */
 async function longTokenBodies(): Promise<unknown[]> {

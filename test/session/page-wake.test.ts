@@ -1,16 +1,14 @@
 // autoRefresh in a page that slept: the clock moved on while no timer fired, then the page comes back
 // (shown again, restored from the back-forward cache, back online). In Node the page is stubbed: a
 // `document` and the window's own listeners, both EventTargets.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AuthSession } from '../../src/index.js';
 import { onPageWake } from '../../src/session/page-wake.js';
-import { useAuthMock } from '../support/kit.js';
-import { BASE_URL, CLIENT_SECRET, useMsw } from '../support/msw.js';
+import { credentials, useAuthMock, useFakeClock } from '../support/kit.js';
+import { BASE_URL, useMsw } from '../support/msw.js';
 
 useMsw();
 
-const START = Date.parse('2026-03-01T00:00:00Z');
-const credentials = { grant_type: 'client_credentials', client_id: 'c2m_abc123', client_secret: CLIENT_SECRET } as const;
 const mock = useAuthMock();
 
 /** A stubbed page: its document (with visibilityState) and its window's listeners. */
@@ -34,13 +32,7 @@ function stubPage() {
 const sleep = (ms: number) => vi.setSystemTime(Date.now() + ms);
 const exchanges = () => mock().count('issueShortTermToken');
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-  vi.setSystemTime(START);
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock();
 
 describe('AuthSession autoRefresh when the page comes back', () => {
   it.each([

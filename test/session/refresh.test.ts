@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   AbortError,
   AUTH_SESSION_EVENTS,
@@ -8,22 +8,13 @@ import {
   SessionExpiredError,
 } from '../../src/index.js';
 import { createAuthHandlers } from '../../src/testing/index.js';
-import { isLive as isMockLive, tokenOf, useAuthMock } from '../support/kit.js';
-import { BASE_URL, CLIENT_SECRET, server, useMsw } from '../support/msw.js';
+import { credentials, isLive as isMockLive, START, tokenOf, useAuthMock, useFakeClock } from '../support/kit.js';
+import { BASE_URL, server, useMsw } from '../support/msw.js';
 
 useMsw();
 
-const START = Date.parse('2026-03-01T00:00:00Z');
-const credentials = { grant_type: 'client_credentials', client_id: 'c2m_abc123', client_secret: CLIENT_SECRET } as const;
-
 const mock = useAuthMock();
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-  vi.setSystemTime(START);
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock();
 
 function recordEvents(session: AuthSession) {
   const events: { name: keyof AuthSessionEvents; event: unknown }[] = [];

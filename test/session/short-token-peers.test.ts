@@ -1,25 +1,17 @@
 // Following a peer's writes through the store's change notifications: what a session takes into use,
 // what it ignores, and what it refreshes because of them.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AuthSession, type AuthSessionEvents, MemoryTokenStore, type TokenRecord, type TokenStore } from '../../src/index.js';
-import { issued, tokenOf, useAuthMock } from '../support/kit.js';
-import { BASE_URL, CLIENT_SECRET, useMsw } from '../support/msw.js';
+import { credentials, issued, START, tokenOf, useAuthMock, useFakeClock } from '../support/kit.js';
+import { BASE_URL, useMsw } from '../support/msw.js';
 
 useMsw();
 
-const START = Date.parse('2026-03-01T00:00:00Z');
 const DAY_MS = 86_400_000;
 const KEY = `c2m-auth:${BASE_URL}:c2m_abc123`;
-const credentials = { grant_type: 'client_credentials', client_id: 'c2m_abc123', client_secret: CLIENT_SECRET } as const;
 const mock = useAuthMock();
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-  vi.setSystemTime(START);
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock();
 
 function adoptions(session: AuthSession): AuthSessionEvents['tokenAdopted'][] {
   const log: AuthSessionEvents['tokenAdopted'][] = [];

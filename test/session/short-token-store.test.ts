@@ -1,25 +1,17 @@
 // How the short-token cache uses the store: no round trip when memory suffices, a peer's stored
 // tokens taken instead of asking the server, and writes skipped when they would be refused.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AuthSession, type AuthSessionEvents, MemoryTokenStore, type TokenRecord, type TokenStore } from '../../src/index.js';
-import { issued, tokenOf, useAuthMock } from '../support/kit.js';
-import { BASE_URL, CLIENT_SECRET, useMsw } from '../support/msw.js';
+import { credentials, issued, START, tokenOf, useAuthMock, useFakeClock } from '../support/kit.js';
+import { BASE_URL, useMsw } from '../support/msw.js';
 
 useMsw();
 
-const START = Date.parse('2026-03-01T00:00:00Z');
 const DAY_MS = 86_400_000;
 const KEY = `c2m-auth:${BASE_URL}:c2m_abc123`;
-const credentials = { grant_type: 'client_credentials', client_id: 'c2m_abc123', client_secret: CLIENT_SECRET } as const;
 const mock = useAuthMock();
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-  vi.setSystemTime(START);
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock();
 
 /**
  * A MemoryTokenStore with every capability, logging the calls it gets (`without` leaves some out).

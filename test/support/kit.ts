@@ -1,6 +1,6 @@
-import { beforeEach } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { type AuthHandlersOptions, type AuthMock, createAuthHandlers, type MockToken } from '../../src/testing/index.js';
-import { BASE_URL, server } from './msw.js';
+import { BASE_URL, CLIENT_SECRET, server } from './msw.js';
 
 /** A fresh mock auth server (the project's own testing kit) for each test of the file, under BASE_URL. */
 export function useAuthMock(options: AuthHandlersOptions = {}): () => AuthMock {
@@ -29,4 +29,21 @@ export function isLive(mock: AuthMock, value: string): boolean {
 /** The mock's tokens of one kind. */
 export function issued(mock: AuthMock, kind: 'long' | 'short'): MockToken[] {
   return mock.tokens.filter((token) => token.kind === kind);
+}
+
+/** Where the session suites' fake clock starts. */
+export const START = Date.parse('2026-03-01T00:00:00Z');
+
+/** The client-credentials grant of the kit's default client. */
+export const credentials = { grant_type: 'client_credentials', client_id: 'c2m_abc123', client_secret: CLIENT_SECRET } as const;
+
+/** Fakes setTimeout and Date for each test of the file, from `start`. */
+export function useFakeClock(start = START): void {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.setSystemTime(start);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 }
