@@ -13,6 +13,15 @@ import type { TokenStoreChange } from './TokenStore.js';
 
 const isUnauthorized = (error: unknown): boolean => error instanceof AuthApiError && error.status === 401;
 
+/**
+ * Thrown under a lease when the long token was refused (401) and its replacement needs the app's own
+ * functions (`longToken`, `credentials`): the lease is let go and the refresh runs again, so they are
+ * called outside it.
+ */
+class ReplaceOutsideLease {
+  constructor(readonly cause: unknown) {}
+}
+
 /** A long token and the short token exchanged for it. */
 type TokenPair = { readonly long: HeldToken; readonly short: HeldToken };
 
@@ -63,7 +72,7 @@ export class ShortTokens {
   }
 
   /** A new short token: adopted from a peer, or exchanged (forced: never the one held now). */
-  async obtain(force: boolean): Promise<HeldToken> {
+  async obtain(force: boolean, replaced = false): Promise<HeldToken> {
     this.#listen();
     const { options, longTokens, store, coordinator } = this.#context;
     if (options.storeShortToken !== true) {
@@ -71,14 +80,23 @@ export class ShortTokens {
       return (await this.#exchange(long, () => this.longToken(), undefined)).short;
     }
     const generation = this.#generation;
-    const { value, adopted } = await coordinator.run(
-      (stored) => this.#adoptable(stored, force),
-      async (stored, lease) => {
-        const relock = async () => longTokens.ensure(await store.read());
-        return this.#exchange(await longTokens.ensure(stored), relock, lease);
-      },
-      (stored) => longTokens.prepare(stored),
-    );
+    let coordinated: Awaited<ReturnType<typeof coordinator.run<TokenPair>>>;
+    try {
+      coordinated = await coordinator.run(
+        (stored) => this.#adoptable(stored, force),
+        async (stored, lease) => {
+          const relock = async () => longTokens.ensure(await store.read());
+          return this.#exchange(await longTokens.ensure(stored), relock, lease);
+        },
+        (stored) => longTokens.prepare(stored),
+      );
+    } catch (error) {
+      if (!(error instanceof ReplaceOutsideLease)) throw error;
+      // Refused twice in a row: this call fails with the server's answer; the next one tries again.
+      if (replaced) throw error.cause;
+      return this.obtain(force, true);
+    }
+    const { value, adopted } = coordinated;
     this.#assertCurrent(generation);
     if (adopted) this.#adopt(value);
     return value.short;
@@ -148,6 +166,8 @@ export class ShortTokens {
       await longTokens.drop(long, error);
       // Closed meanwhile (revoke() may be why the server refused it): issue nothing more.
       this.#assertCurrent(generation);
+      if (lease !== undefined && (typeof options.longToken === 'function' || typeof options.credentials === 'function'))
+        throw new ReplaceOutsideLease(error);
       long = await relock();
       sentAtMs = now();
       try {

@@ -1,0 +1,90 @@
+// Nothing of the app runs while a session holds its store's lease: the credentials and longToken
+// functions are called before the lease is asked for, even when a refused long token (401) must be
+// replaced in the middle of a refresh, and the listeners hear the events once the lease is released.
+import { describe, expect, it } from 'vitest';
+import { AuthSession, type LeaseOptions, MemoryTokenStore, type TokenStore } from '../../src/index.js';
+import { credentials, issued, useAuthMock, useFakeClock } from '../support/kit.js';
+import { BASE_URL, useMsw } from '../support/msw.js';
+
+useMsw();
+useFakeClock();
+const mock = useAuthMock();
+
+/** A MemoryTokenStore that says whether its lease is held right now. */
+function watchedStore() {
+  const inner = new MemoryTokenStore();
+  let holders = 0;
+  const store: TokenStore = {
+    get: (key) => inner.get(key),
+    set: (key, record) => inner.set(key, record),
+    delete: (key) => inner.delete(key),
+    compareAndSet: (key, expected, next) => inner.compareAndSet(key, expected, next),
+    subscribe: (key, listener) => inner.subscribe(key, listener),
+    lease: <T>(key: string, ttlMs: number, task: (signal: AbortSignal) => Promise<T>, options?: LeaseOptions) =>
+      inner.lease(
+        key,
+        ttlMs,
+        async (signal) => {
+          holders += 1;
+          try {
+            return await task(signal);
+          } finally {
+            holders -= 1;
+          }
+        },
+        options,
+      ),
+  };
+  return { store, held: () => holders > 0 };
+}
+
+describe('the app under a lease', () => {
+  it('calls the credentials function outside the lease, also to replace a long token refused mid-refresh', async () => {
+    const { store, held } = watchedStore();
+    const calls: string[] = [];
+    const session = new AuthSession({
+      baseUrl: BASE_URL,
+      store,
+      storeShortToken: true,
+      credentials: async () => {
+        calls.push(held() ? 'credentials under the lease' : 'credentials outside');
+        return credentials;
+      },
+    });
+    session.on('tokenRefreshed', () => calls.push(held() ? 'tokenRefreshed under the lease' : 'tokenRefreshed outside'));
+    await session.getAccessToken();
+    // The long token is revoked behind the session's back: the next exchange is refused (401).
+    const [firstLong] = issued(mock(), 'long');
+    mock().revoke(firstLong?.id ?? '');
+    expect(await session.getAccessToken({ forceRefresh: true })).toMatch(/^ey/);
+    expect(calls).toEqual(['credentials outside', 'tokenRefreshed outside', 'credentials outside', 'tokenRefreshed outside']);
+    expect(mock().requests.map((entry) => `${entry.operation} ${entry.status}`)).toEqual([
+      'issueLongTermToken 201',
+      'issueShortTermToken 201',
+      'issueShortTermToken 401',
+      'issueLongTermToken 201',
+      'issueShortTermToken 201',
+    ]);
+    session.close();
+  });
+
+  it('fails the call with the server answer when the replacement is refused too, and recovers on the next', async () => {
+    const { store } = watchedStore();
+    const session = new AuthSession({ baseUrl: BASE_URL, store, storeShortToken: true, credentials: async () => credentials });
+    await session.getAccessToken();
+    mock().revokeAll();
+    mock().failNext('issueShortTermToken', { status: 401, times: 2 });
+    await expect(session.getAccessToken({ forceRefresh: true })).rejects.toMatchObject({ name: 'AuthApiError', status: 401 });
+    expect(await session.getAccessToken({ forceRefresh: true })).toMatch(/^ey/);
+    expect(mock().requests.map((entry) => `${entry.operation} ${entry.status}`)).toEqual([
+      'issueLongTermToken 201',
+      'issueShortTermToken 201',
+      'issueShortTermToken 401',
+      'issueLongTermToken 201',
+      'issueShortTermToken 401',
+      'issueLongTermToken 201',
+      'issueShortTermToken 201',
+    ]);
+    session.close();
+  });
+});
