@@ -27,8 +27,8 @@ beforeAll(async () => {
   served = await serveAuthMock();
 }, 60_000);
 afterAll(async () => {
-  await served.close();
-  await removeBuild();
+  await served?.close();
+  await removeBuild?.();
 });
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'c2m-auth-cli-processes-'));
