@@ -14,9 +14,8 @@ import type { TokenStoreChange } from './TokenStore.js';
 const isUnauthorized = (error: unknown): boolean => error instanceof AuthApiError && error.status === 401;
 
 /**
- * Thrown under a lease when the long token was refused (401) and its replacement needs the app's own
- * functions (`longToken`, `credentials`): the lease is let go and the refresh runs again, so they are
- * called outside it.
+ * Thrown under a lease when the long token was refused (401): the lease is let go and the refresh runs
+ * again, so whatever its replacement needs of the app (`longToken`, `credentials`) is called outside it.
  */
 class ReplaceOutsideLease {
   constructor(readonly cause: unknown) {}
@@ -166,8 +165,7 @@ export class ShortTokens {
       await longTokens.drop(long, error);
       // Closed meanwhile (revoke() may be why the server refused it): issue nothing more.
       this.#assertCurrent(generation);
-      if (lease !== undefined && (typeof options.longToken === 'function' || typeof options.credentials === 'function'))
-        throw new ReplaceOutsideLease(error);
+      if (lease !== undefined) throw new ReplaceOutsideLease(error);
       long = await relock();
       sentAtMs = now();
       try {
