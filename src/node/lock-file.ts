@@ -177,7 +177,7 @@ export async function acquireLock(lockPath: string, options: LockOptions): Promi
       waiting = true;
       options.onWait?.();
     }
-    if (options.timeoutMs !== undefined && Date.now() - startedMs >= options.timeoutMs) {
+    if (Date.now() - startedMs >= (options.timeoutMs ?? Number.POSITIVE_INFINITY)) {
       throw new TokenStoreError('unavailable', `${options.name} was held by another process for more than ${options.timeoutMs} ms`);
     }
     const [leastMs, mostMs] = options.retryMs;

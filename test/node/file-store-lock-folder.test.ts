@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { getEventListeners } from 'node:events';
 import { renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, rmdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
@@ -10,13 +10,12 @@ import { TokenStoreError } from '../../src/index.js';
 import { MUTEX_STALE_MS } from '../../src/node/FileTokenStore.js';
 import { FileTokenStore } from '../../src/node/index.js';
 import { acquireLock } from '../../src/node/lock-file.js';
+import { errorOf, FAKE, leasePath, realTurn, settlesWithin, until } from './lock-timing.js';
 
 const record = { version: 1, longToken: 'lt_folder_1', expiresAtMs: 4_102_444_800_000, tokenId: 'tok_lt_1' } as const;
 const revised = (revision: string) => ({ ...record, revision });
-const leasePath = (path: string, key: string) => `${path}.lease-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
 // The module object behind `node:fs/promises`: a function replaced on it (then synced) is the one the lock calls.
 const fsPromises = createRequire(import.meta.url)('node:fs/promises') as typeof import('node:fs/promises');
-const FAKE: Parameters<typeof vi.useFakeTimers>[0] = { toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] };
 let dir: string;
 let path: string;
 
@@ -29,36 +28,13 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const errorOf = (promise: Promise<unknown>): Promise<unknown> =>
-  promise.then(
-    () => 'resolved',
-    (error: unknown) => error,
-  );
-const realTurn = () => new Promise((resolve) => setImmediate(resolve));
 const old = async (file: string, ageMs: number) => {
   const thenSeconds = (Date.now() - ageMs) / 1000;
   await utimes(file, thenSeconds, thenSeconds);
 };
 
-/** Waits in real time (fake timers stand still meanwhile) until `done` holds, for up to `ms`; whether it held. */
-async function until(done: () => boolean, ms = 2_000): Promise<boolean> {
-  const endMs = performance.now() + ms;
-  while (!done() && performance.now() < endMs) await realTurn();
-  return done();
-}
-
 /** Lets real file I/O run for `ms` of real time, fake timers standing still. */
 const settle = (ms: number) => until(() => false, ms);
-
-/** Whether `promise` settles within `ms` of real time, fake timers standing still. */
-async function settlesWithin(promise: Promise<unknown>, ms = 2_000): Promise<boolean> {
-  let settled = false;
-  promise.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  return until(() => settled, ms);
-}
 
 /** Advances fake time by `ms`, letting real file I/O finish between timers. */
 async function advance(ms: number, step = 10): Promise<void> {

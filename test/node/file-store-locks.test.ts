@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, renameSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,11 +8,10 @@ import { TokenStoreError } from '../../src/index.js';
 import { MUTEX_STALE_MS } from '../../src/node/FileTokenStore.js';
 import { FileTokenStore } from '../../src/node/index.js';
 import { acquireLock } from '../../src/node/lock-file.js';
+import { errorOf, FAKE, leasePath, realTurn, settlesWithin, until } from './lock-timing.js';
 
 const record = { version: 1, longToken: 'lt_lock_1', expiresAtMs: 4_102_444_800_000, tokenId: 'tok_lt_1' } as const;
 const revised = (revision: string) => ({ ...record, revision });
-const leasePath = (path: string, key: string) => `${path}.lease-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
-const FAKE: Parameters<typeof vi.useFakeTimers>[0] = { toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] };
 let dir: string;
 let path: string;
 
@@ -25,13 +24,6 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const errorOf = (promise: Promise<unknown>): Promise<unknown> =>
-  promise.then(
-    () => 'resolved',
-    (error: unknown) => error,
-  );
-const realTurn = () => new Promise((resolve) => setImmediate(resolve));
-
 /** A lock folder as a holder left it, its owner file last refreshed `ageMs` ago. */
 async function holder(lockPath: string, ageMs: number): Promise<string> {
   await mkdir(lockPath, { recursive: true });
@@ -40,23 +32,6 @@ async function holder(lockPath: string, ageMs: number): Promise<string> {
   const thenSeconds = (Date.now() - ageMs) / 1000;
   await utimes(file, thenSeconds, thenSeconds);
   return file;
-}
-
-/** Waits in real time (fake timers stand still meanwhile) until `done` holds, for up to `ms`; whether it held. */
-async function until(done: () => boolean, ms = 2_000): Promise<boolean> {
-  const endMs = performance.now() + ms;
-  while (!done() && performance.now() < endMs) await realTurn();
-  return done();
-}
-
-/** Whether `promise` settles within `ms` of real time, fake timers standing still. */
-async function settlesWithin(promise: Promise<unknown>, ms = 2_000): Promise<boolean> {
-  let settled = false;
-  promise.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  return until(() => settled, ms);
 }
 
 /** Advances fake time by `ms`, letting real file I/O finish between timers. */

@@ -59,6 +59,7 @@ describe('RecordSeal keys', () => {
     ['an empty string', ''],
     ['a number', 42],
     ['an array of 32 numbers', Array.from({ length: 32 }, () => 1)],
+    ['an object whose text is their base64', { toString: () => base64 }],
   ])('refuses %s with a TypeError naming the owner, never the key', (_name, given) => {
     const construct = () => new RecordSeal(given as never, 'TestStore');
     expect(construct).toThrow(new TypeError('TestStore: encryptionKey must be 32 bytes (a Uint8Array, or its base64)'));
