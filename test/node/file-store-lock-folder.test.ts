@@ -10,7 +10,7 @@ import { TokenStoreError } from '../../src/index.js';
 import { MUTEX_STALE_MS } from '../../src/node/FileTokenStore.js';
 import { FileTokenStore } from '../../src/node/index.js';
 import { acquireLock } from '../../src/node/lock-file.js';
-import { errorOf, FAKE, leasePath, realTurn, settlesWithin, until } from './lock-timing.js';
+import { errorOf, FAKE, holdLease, leasePath, realTurn, settlesWithin, until } from './lock-timing.js';
 
 const record = { version: 1, longToken: 'lt_folder_1', expiresAtMs: 4_102_444_800_000, tokenId: 'tok_lt_1' } as const;
 const revised = (revision: string) => ({ ...record, revision });
@@ -212,13 +212,7 @@ describe('FileTokenStore lease holding', () => {
     vi.useFakeTimers(FAKE);
     vi.spyOn(Math, 'random').mockReturnValue(1);
     const store = new FileTokenStore(path);
-    let finish = () => {};
-    let holding = false;
-    const first = store.lease('k', 5_000, () => {
-      holding = true;
-      return new Promise<void>((resolve) => (finish = resolve));
-    });
-    expect(await until(() => holding)).toBe(true);
+    const { held: first, finish } = await holdLease(store);
     let waitedFromMs = 0;
     let tookAtMs = 0;
     const second = store.lease('k', 5_000, async () => (tookAtMs = Date.now()), { onWait: () => (waitedFromMs = Date.now()) });
@@ -237,13 +231,7 @@ describe('FileTokenStore lease holding', () => {
     vi.useFakeTimers(FAKE);
     vi.spyOn(Math, 'random').mockReturnValue(0);
     const store = new FileTokenStore(path);
-    let finish = () => {};
-    let holding = false;
-    const first = store.lease('k', 5_000, () => {
-      holding = true;
-      return new Promise<void>((resolve) => (finish = resolve));
-    });
-    expect(await until(() => holding)).toBe(true);
+    const { held: first, finish } = await holdLease(store);
     const stop = new AbortController();
     let waiting = false;
     const second = errorOf(store.lease('k', 5_000, async () => 'ran', { signal: stop.signal, onWait: () => (waiting = true) }));

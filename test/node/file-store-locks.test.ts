@@ -8,7 +8,7 @@ import { TokenStoreError } from '../../src/index.js';
 import { MUTEX_STALE_MS } from '../../src/node/FileTokenStore.js';
 import { FileTokenStore } from '../../src/node/index.js';
 import { acquireLock } from '../../src/node/lock-file.js';
-import { errorOf, FAKE, leasePath, realTurn, settlesWithin, until } from './lock-timing.js';
+import { errorOf, FAKE, holdLease, leasePath, realTurn, settlesWithin, until } from './lock-timing.js';
 
 const record = { version: 1, longToken: 'lt_lock_1', expiresAtMs: 4_102_444_800_000, tokenId: 'tok_lt_1' } as const;
 const revised = (revision: string) => ({ ...record, revision });
@@ -144,13 +144,7 @@ describe('FileTokenStore lease waiting', () => {
     ] as const) {
       vi.spyOn(Math, 'random').mockReturnValue(random);
       const store = new FileTokenStore(path);
-      let finish = () => {};
-      let holding = false;
-      const first = store.lease('k', 5_000, () => {
-        holding = true;
-        return new Promise<void>((resolve) => (finish = resolve));
-      });
-      expect(await until(() => holding)).toBe(true);
+      const { held: first, finish } = await holdLease(store);
       let waitedFromMs = 0;
       let tookAtMs = 0;
       const second = store.lease('k', 5_000, async () => (tookAtMs = Date.now()), { onWait: () => (waitedFromMs = Date.now()) });
@@ -179,13 +173,7 @@ describe('FileTokenStore lease waiting', () => {
     vi.useFakeTimers(FAKE);
     vi.spyOn(Math, 'random').mockReturnValue(1);
     const store = new FileTokenStore(path);
-    let finish = () => {};
-    let holding = false;
-    const first = store.lease('k', 5_000, () => {
-      holding = true;
-      return new Promise<void>((resolve) => (finish = resolve));
-    });
-    expect(await until(() => holding)).toBe(true);
+    const { held: first, finish } = await holdLease(store);
     const stop = new AbortController();
     let waiting = false;
     const second = errorOf(store.lease('k', 5_000, async () => 'ran', { signal: stop.signal, onWait: () => (waiting = true) }));

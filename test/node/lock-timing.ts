@@ -37,3 +37,18 @@ export async function settlesWithin(promise: Promise<unknown>, ms = 2_000): Prom
   );
   return until(() => settled, ms);
 }
+
+/** Takes `store`'s lease on `key` with a task that holds it until `finish()`; resolves once it is held. */
+export async function holdLease(
+  store: { lease: (key: string, ttlMs: number, task: () => Promise<void>) => Promise<void> },
+  key = 'k',
+): Promise<{ readonly held: Promise<void>; readonly finish: () => void }> {
+  let finish = () => {};
+  let holding = false;
+  const held = store.lease(key, 5_000, () => {
+    holding = true;
+    return new Promise<void>((resolve) => (finish = resolve));
+  });
+  if (!(await until(() => holding))) throw new Error('holdLease: the lease was not taken');
+  return { held, finish: () => finish() };
+}
