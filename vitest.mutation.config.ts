@@ -4,6 +4,7 @@
 // package and tarball tests (they test dist/, not src/), the browser and Chromium tabs suites and the
 // type tests.
 import { defineConfig } from 'vitest/config';
+import FastFirstSequencer from './mutation/fast-first-sequencer.js';
 
 // A scoped run (mutation/scoped.config.mjs) may name its test files in MUTATION_TESTS (comma-separated).
 const only = process.env.MUTATION_TESTS?.split(',').filter(Boolean);
@@ -24,6 +25,8 @@ export default defineConfig({
     environment: 'node',
     // One module graph for all files of a worker: a mutant's tests start in ms, not a second.
     isolate: false,
+    // Fast files first: a mutant's run stops at its first failing test.
+    sequence: { sequencer: FastFirstSequencer },
     setupFiles: ['./test/support/secret-sweep.ts'],
     restoreMocks: true,
     unstubGlobals: true,

@@ -1,6 +1,7 @@
 import { type HttpResponseResolver, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { LONG_TOKEN, SHORT_TOKEN } from './secrets.js';
 
 /** The base URL every test AuthApi talks to; msw answers it. */
 export const BASE_URL = 'https://auth.test/v1';
@@ -58,11 +59,7 @@ export function onPost(path: string, resolver: HttpResponseResolver): void {
   server.use(http.post(`${BASE_URL}/${path}`, resolver));
 }
 
-export const LONG_TOKEN = 'lt_0d51e9bd2f6449cf8a1b';
-export const SHORT_TOKEN = 'eyJhbGciOiJIUzI1NiIs.eyJzdWIiOiJjMm0ifQ.c2lnbmF0dXJl';
-export const CLIENT_SECRET = 'supersecret123';
-export const OTP_CODE = '123456';
-export const ASSERTION = 'eyJhbGciOiJSUzI1NiIs.eyJpc3MiOiJjMm1fYWJjMTIzIn0.c2lnbmVk';
+export { ASSERTION, CLIENT_SECRET, LONG_TOKEN, OTP_CODE, SHORT_TOKEN } from './secrets.js';
 
 export const longTokenBody = {
   token_type: 'Bearer',

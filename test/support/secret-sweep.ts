@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { AuthSdkError } from '../../src/errors/AuthSdkError.js';
 import { Emitter } from '../../src/session/events.js';
 import { TokenRegistry } from '../../src/testing/registry.js';
-import { ASSERTION, CLIENT_SECRET, LONG_TOKEN, OTP_CODE, SHORT_TOKEN } from './msw.js';
+import { ASSERTION, CLIENT_SECRET, LONG_TOKEN, OTP_CODE, SHORT_TOKEN } from './secrets.js';
 
 const collected: unknown[] = [];
 const secrets = new Set<string>([CLIENT_SECRET, OTP_CODE, ASSERTION, LONG_TOKEN, SHORT_TOKEN, 'supersecret123']);
