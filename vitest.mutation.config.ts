@@ -4,7 +4,7 @@
 // package and tarball tests (they test dist/, not src/), the browser and Chromium tabs suites and the
 // type tests.
 import { defineConfig } from 'vitest/config';
-import FastFirstSequencer from './mutation/fast-first-sequencer.js';
+import FastFirstSequencer from './test/support/fast-first-sequencer.js';
 
 // A scoped run (mutation/scoped.config.mjs) may name its test files in MUTATION_TESTS (comma-separated).
 const only = process.env.MUTATION_TESTS?.split(',').filter(Boolean);

@@ -12,6 +12,8 @@ if (!scope || !/^[\w-]+$/.test(scope)) throw new Error('set MUTATION_SCOPE to a 
 export default {
   ...base,
   concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 1),
+  // The tests are MUTATION_TESTS (or the whole set), not only those vitest finds importing the files.
+  vitest: { ...base.vitest, related: false },
   incrementalFile: `.mutation-scoped/${scope}/incremental.json`,
   tempDirName: `.stryker-tmp-${scope}`,
   ignorePatterns: ['.stryker-tmp-*', '.mutation-scoped', 'mutation', 'dist', 'coverage'],

@@ -18,8 +18,13 @@ import { join } from 'node:path';
 import { TokenStoreError } from '../errors/TokenStoreError.js';
 
 const OWNER_SUFFIX = '.owner';
-/** Errors of rename when the target is a folder that is not empty (EPERM/EACCES: Windows). */
-const TAKEN = new Set(['ENOTEMPTY', 'EEXIST', ...(process.platform === 'win32' ? ['EPERM', 'EACCES'] : [])]);
+/**
+ * The errors by which `platform` refuses to rename a folder onto a folder that is not empty, that is,
+ * the lock is taken: ENOTEMPTY or EEXIST (POSIX allows either), and EPERM or EACCES on Windows.
+ */
+export const takenErrors = (platform: string): ReadonlySet<string> =>
+  new Set(['ENOTEMPTY', 'EEXIST', ...(platform === 'win32' ? ['EPERM', 'EACCES'] : [])]);
+const TAKEN = takenErrors(process.platform);
 
 /** How {@link acquireLock} waits and when the lock is stale. */
 export interface LockOptions {

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TokenStoreError } from '../../src/index.js';
 import { MUTEX_STALE_MS } from '../../src/node/FileTokenStore.js';
 import { FileTokenStore } from '../../src/node/index.js';
-import { acquireLock } from '../../src/node/lock-file.js';
+import { acquireLock, takenErrors } from '../../src/node/lock-file.js';
 import { errorOf, FAKE, holdLease, leasePath, realTurn, settlesWithin, until } from './lock-timing.js';
 
 const record = { version: 1, longToken: 'lt_folder_1', expiresAtMs: 4_102_444_800_000, tokenId: 'tok_lt_1' } as const;
@@ -134,6 +134,46 @@ describe('FileTokenStore lock folder', () => {
       fsPromises.rmdir = original;
       syncBuiltinESMExports();
     }
+  });
+
+  it.each([
+    ['ENOTEMPTY', 'waits, then takes it'],
+    ['EEXIST', 'waits, then takes it'],
+    ['EPERM', 'fails at once with TokenStoreError unavailable'],
+  ])('when the rename onto the lock folder fails with %s (the lock was taken meanwhile): %s', async (code) => {
+    const lockPath = join(dir, 'raced.lock');
+    const original = fsPromises.rename;
+    let refused = 0;
+    fsPromises.rename = (async (from: string, to: string) => {
+      if (to === lockPath && refused === 0) {
+        refused += 1;
+        throw Object.assign(new Error(`${code}: rename`), { code });
+      }
+      return original(from, to);
+    }) as typeof original;
+    syncBuiltinESMExports();
+    try {
+      const taking = acquireLock(lockPath, { name: 'test lock', staleMs: MUTEX_STALE_MS, retryMs: [5, 10] });
+      if (code === 'EPERM') {
+        const failure = await errorOf(taking);
+        expect([failure instanceof TokenStoreError && failure.reason, (failure as Error).message]).toEqual([
+          'unavailable',
+          'test lock cannot be used (EPERM)',
+        ]);
+      } else {
+        await (await taking).release();
+      }
+      expect([refused, await readdir(dir)]).toEqual([1, []]);
+    } finally {
+      fsPromises.rename = original;
+      syncBuiltinESMExports();
+    }
+  });
+
+  it('knows a taken lock by ENOTEMPTY or EEXIST, and on Windows by EPERM or EACCES too', () => {
+    expect([...takenErrors('linux')]).toEqual(['ENOTEMPTY', 'EEXIST']);
+    expect([...takenErrors('darwin')]).toEqual(['ENOTEMPTY', 'EEXIST']);
+    expect([...takenErrors('win32')]).toEqual(['ENOTEMPTY', 'EEXIST', 'EPERM', 'EACCES']);
   });
 
   it('holds a lock as a 0700 folder with one 0600 owner file naming its owner and process', async () => {

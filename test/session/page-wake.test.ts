@@ -127,6 +127,27 @@ describe('onPageWake', () => {
     expect(wake).not.toHaveBeenCalled();
   });
 
+  it('does nothing in a worker: listeners of its own, no document', () => {
+    const worker = new EventTarget();
+    vi.stubGlobal('addEventListener', worker.addEventListener.bind(worker));
+    vi.stubGlobal('removeEventListener', worker.removeEventListener.bind(worker));
+    const wake = vi.fn();
+    const stop = onPageWake(wake);
+    worker.dispatchEvent(new Event('online'));
+    stop();
+    expect(wake).not.toHaveBeenCalled();
+  });
+
+  it('does nothing where a document is stubbed but the global object takes no listeners', () => {
+    const document = Object.assign(new EventTarget(), { visibilityState: 'visible' });
+    vi.stubGlobal('document', document);
+    const wake = vi.fn();
+    const stop = onPageWake(wake);
+    document.dispatchEvent(new Event('visibilitychange'));
+    stop();
+    expect(wake).not.toHaveBeenCalled();
+  });
+
   it('stops calling once stopped, for each of the three events', () => {
     const page = stubPage();
     const wake = vi.fn();
