@@ -18,7 +18,7 @@ export default {
   timeoutMS: 10_000,
   reporters: ['clear-text', 'progress-append-only', 'json'],
   jsonReporter: { fileName: 'mutation/report.json' },
-  clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: false },
+  clearTextReporter: { allowColor: false, logTests: false, reportTests: false, reportScoreTable: true, reportMutants: false },
   tempDirName: '.stryker-tmp',
   // Not needed by the tests: other runs' sandboxes and results, the build.
   ignorePatterns: ['.stryker-tmp-*', '.mutation-scoped', 'dist', 'coverage'],

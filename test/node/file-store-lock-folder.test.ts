@@ -170,6 +170,30 @@ describe('FileTokenStore lock folder', () => {
     }
   });
 
+  it('tells onWait once, however many times it finds the lock held', async () => {
+    const lockPath = join(dir, 'busy.lock');
+    const options = { name: 'test lock', staleMs: MUTEX_STALE_MS, retryMs: [5, 10] as const };
+    const held = await acquireLock(lockPath, options);
+    const onWait = vi.fn();
+    const polls = { count: 0 };
+    const original = fsPromises.readdir;
+    fsPromises.readdir = ((...args: Parameters<typeof original>) => {
+      if (args[0] === lockPath) polls.count += 1;
+      return original(...args);
+    }) as typeof original;
+    syncBuiltinESMExports();
+    try {
+      const waiting = acquireLock(lockPath, { ...options, onWait });
+      expect(await until(() => polls.count >= 4)).toBe(true);
+      await held.release();
+      await (await waiting).release();
+      expect(onWait).toHaveBeenCalledTimes(1);
+    } finally {
+      fsPromises.readdir = original;
+      syncBuiltinESMExports();
+    }
+  });
+
   it('knows a taken lock by ENOTEMPTY or EEXIST, and on Windows by EPERM or EACCES too', () => {
     expect([...takenErrors('linux')]).toEqual(['ENOTEMPTY', 'EEXIST']);
     expect([...takenErrors('darwin')]).toEqual(['ENOTEMPTY', 'EEXIST']);
