@@ -29,5 +29,7 @@ if (args.includes('--survivors')) {
   for (const [file, { mutants }] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b)))
     for (const { status, location, mutatorName, replacement } of mutants)
       if (status === 'Survived' || status === 'NoCoverage')
-        console.log(`${file}:${location.start.line}:${location.start.column} ${status} ${mutatorName} -> ${JSON.stringify(replacement ?? '')}`);
+        console.log(
+          `${file}:${location.start.line}:${location.start.column} ${status} ${mutatorName} -> ${JSON.stringify(replacement ?? '')}`,
+        );
 }
