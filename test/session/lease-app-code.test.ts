@@ -38,19 +38,25 @@ function watchedStore() {
   return { store, held: () => holders > 0 };
 }
 
+/** A session on a watched store whose credentials function records whether the lease was held when called. */
+function watchedSession(label = '') {
+  const { store, held } = watchedStore();
+  const calls: string[] = [];
+  const session = new AuthSession({
+    baseUrl: BASE_URL,
+    store,
+    storeShortToken: true,
+    credentials: async () => {
+      calls.push(`${label}${held() ? 'under the lease' : 'outside'}`);
+      return credentials;
+    },
+  });
+  return { session, store, held, calls };
+}
+
 describe('the app under a lease', () => {
   it('calls the credentials function outside the lease, also to replace a long token refused mid-refresh', async () => {
-    const { store, held } = watchedStore();
-    const calls: string[] = [];
-    const session = new AuthSession({
-      baseUrl: BASE_URL,
-      store,
-      storeShortToken: true,
-      credentials: async () => {
-        calls.push(held() ? 'credentials under the lease' : 'credentials outside');
-        return credentials;
-      },
-    });
+    const { session, held, calls } = watchedSession('credentials ');
     session.on('tokenRefreshed', () => calls.push(held() ? 'tokenRefreshed under the lease' : 'tokenRefreshed outside'));
     await session.getAccessToken();
     // The long token is revoked behind the session's back: the next exchange is refused (401).
@@ -111,17 +117,7 @@ describe("the app's functions, called only when a long token is needed", () => {
   });
 
   it('the credentials function is called once to issue, not for the refreshes after, and again outside the lease to rotate', async () => {
-    const { store, held } = watchedStore();
-    const calls: string[] = [];
-    const session = new AuthSession({
-      baseUrl: BASE_URL,
-      store,
-      storeShortToken: true,
-      credentials: async () => {
-        calls.push(held() ? 'under the lease' : 'outside');
-        return credentials;
-      },
-    });
+    const { session, store, calls } = watchedSession();
     await session.getAccessToken();
     await store.delete(KEY);
     await session.getAccessToken({ forceRefresh: true });
