@@ -79,9 +79,8 @@ export class ShortTokens {
       return (await this.#exchange(long, () => this.longToken(), undefined)).short;
     }
     const generation = this.#generation;
-    let coordinated: Awaited<ReturnType<typeof coordinator.run<TokenPair>>>;
     try {
-      coordinated = await coordinator.run(
+      const { value, adopted } = await coordinator.run(
         (stored) => this.#adoptable(stored, force),
         async (stored, lease) => {
           const relock = async () => longTokens.ensure(await store.read());
@@ -89,16 +88,15 @@ export class ShortTokens {
         },
         (stored) => longTokens.prepare(stored),
       );
+      this.#assertCurrent(generation);
+      if (adopted) this.#adopt(value);
+      return value.short;
     } catch (error) {
       if (!(error instanceof ReplaceOutsideLease)) throw error;
       // Refused twice in a row: this call fails with the server's answer; the next one tries again.
       if (replaced) throw error.cause;
       return this.obtain(force, true);
     }
-    const { value, adopted } = coordinated;
-    this.#assertCurrent(generation);
-    if (adopted) this.#adopt(value);
-    return value.short;
   }
 
   /** A usable long token: memory when it needs no work, else coordinated through the store. */

@@ -3,7 +3,7 @@
 // replaced in the middle of a refresh, and the listeners hear the events once the lease is released.
 import { describe, expect, it, vi } from 'vitest';
 import { AuthSession, type LeaseOptions, MemoryTokenStore, type TokenStore } from '../../src/index.js';
-import { credentials, issued, useAuthMock, useFakeClock } from '../support/kit.js';
+import { answers, credentials, issued, useAuthMock, useFakeClock } from '../support/kit.js';
 import { BASE_URL, useMsw } from '../support/msw.js';
 
 useMsw();
@@ -64,7 +64,7 @@ describe('the app under a lease', () => {
     mock().revoke(firstLong?.id ?? '');
     expect(await session.getAccessToken({ forceRefresh: true })).toMatch(/^ey/);
     expect(calls).toEqual(['credentials outside', 'tokenRefreshed outside', 'credentials outside', 'tokenRefreshed outside']);
-    expect(mock().requests.map((entry) => `${entry.operation} ${entry.status}`)).toEqual([
+    expect(answers(mock())).toEqual([
       'issueLongTermToken 201',
       'issueShortTermToken 201',
       'issueShortTermToken 401',
@@ -75,14 +75,13 @@ describe('the app under a lease', () => {
   });
 
   it('fails the call with the server answer when the replacement is refused too, and recovers on the next', async () => {
-    const { store } = watchedStore();
-    const session = new AuthSession({ baseUrl: BASE_URL, store, storeShortToken: true, credentials: async () => credentials });
+    const { session } = watchedSession();
     await session.getAccessToken();
     mock().revokeAll();
     mock().failNext('issueShortTermToken', { status: 401, times: 2 });
     await expect(session.getAccessToken({ forceRefresh: true })).rejects.toMatchObject({ name: 'AuthApiError', status: 401 });
     expect(await session.getAccessToken({ forceRefresh: true })).toMatch(/^ey/);
-    expect(mock().requests.map((entry) => `${entry.operation} ${entry.status}`)).toEqual([
+    expect(answers(mock())).toEqual([
       'issueLongTermToken 201',
       'issueShortTermToken 201',
       'issueShortTermToken 401',

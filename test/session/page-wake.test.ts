@@ -120,30 +120,32 @@ describe('AuthSession autoRefresh when the page comes back', () => {
 });
 
 describe('onPageWake', () => {
-  it('does nothing outside a page', () => {
+  /** Stubs one kind of place for onPageWake; returns what fires there that a page would take for a wake. */
+  const places: [string, () => () => void][] = [
+    ['outside a page', () => () => {}],
+    [
+      'in a worker: listeners of its own, no document',
+      () => {
+        const worker = new EventTarget();
+        vi.stubGlobal('addEventListener', worker.addEventListener.bind(worker));
+        vi.stubGlobal('removeEventListener', worker.removeEventListener.bind(worker));
+        return () => worker.dispatchEvent(new Event('online'));
+      },
+    ],
+    [
+      'where a document is stubbed but the global object takes no listeners',
+      () => {
+        const document = Object.assign(new EventTarget(), { visibilityState: 'visible' });
+        vi.stubGlobal('document', document);
+        return () => document.dispatchEvent(new Event('visibilitychange'));
+      },
+    ],
+  ];
+  it.each(places)('does nothing %s', (_place, stub) => {
+    const fire = stub();
     const wake = vi.fn();
     const stop = onPageWake(wake);
-    stop();
-    expect(wake).not.toHaveBeenCalled();
-  });
-
-  it('does nothing in a worker: listeners of its own, no document', () => {
-    const worker = new EventTarget();
-    vi.stubGlobal('addEventListener', worker.addEventListener.bind(worker));
-    vi.stubGlobal('removeEventListener', worker.removeEventListener.bind(worker));
-    const wake = vi.fn();
-    const stop = onPageWake(wake);
-    worker.dispatchEvent(new Event('online'));
-    stop();
-    expect(wake).not.toHaveBeenCalled();
-  });
-
-  it('does nothing where a document is stubbed but the global object takes no listeners', () => {
-    const document = Object.assign(new EventTarget(), { visibilityState: 'visible' });
-    vi.stubGlobal('document', document);
-    const wake = vi.fn();
-    const stop = onPageWake(wake);
-    document.dispatchEvent(new Event('visibilitychange'));
+    fire();
     stop();
     expect(wake).not.toHaveBeenCalled();
   });

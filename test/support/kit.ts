@@ -31,6 +31,11 @@ export function issued(mock: AuthMock, kind: 'long' | 'short'): MockToken[] {
   return mock.tokens.filter((token) => token.kind === kind);
 }
 
+/** The mock's answers so far, in order, as `<operation> <status>`. */
+export function answers(mock: AuthMock): string[] {
+  return mock.requests.map((entry) => `${entry.operation} ${entry.status}`);
+}
+
 /** Where the session suites' fake clock starts. */
 export const START = Date.parse('2026-03-01T00:00:00Z');
 
