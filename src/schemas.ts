@@ -2,10 +2,10 @@ import * as core from 'zod/v4/core';
 
 // Each schema is bound to its generated type, both ways, in test/types/schemas.test-d.ts.
 // The schemas are built on zod/v4/core, not zod/mini: zod's bytes in a browser bundle are its schema
-// kinds and check classes, so only objects ($ZodObject, with a $ZodNever catch-all when strict) and
-// refinements ($ZodCustom, $ZodCheck) are used. Strings, literals, whole numbers, arrays and optional
-// fields are built from those, each with the issues zod's own kind would raise, and every rule is a
-// refinement with its own message. Each kind added costs bytes.
+// kinds and check classes, so only refinements ($ZodCustom, $ZodCheck) and zod's parse are used.
+// Strings, literals, whole numbers, arrays, objects and optional fields are built from those, each with
+// the issues zod's own kind would raise, and every rule is a refinement with its own message. Each kind
+// added costs bytes: zod's object kind (with the never kind for strict objects) cost 1.2 KiB min+gzip.
 
 /** Longest token accepted, in characters: far above any real JWT, far below what breaks a header. */
 export const MAX_TOKEN_LENGTH = 16_384;
@@ -51,47 +51,70 @@ const string = (...checks: core.$ZodCheck<string>[]) =>
 const notEmpty = rule<string>((value) => value.length > 0, 'must not be empty');
 const atMost = (maximum: number, unit: string) =>
   rule<{ length: number }>((value) => value.length <= maximum, `must have at most ${maximum} ${unit}`);
-// An item's issues go under its index, as with zod's array kind; an item not even of its type stops
-// the array's own rules (its length) from running, as there.
-const array = <T>(element: core.$ZodType<T>, ...checks: core.$ZodCheck<unknown[]>[]) => {
-  const items = new core.$ZodCheck({ check: 'custom' });
-  items._zod.check = (payload) => {
-    // A copy, as zod's array kind returns: the body sent is the parsed one, never the caller's array.
-    payload.value = (payload.value as unknown[]).map((value, index) => {
-      for (const issue of safeParse(element, value).error?.issues ?? [])
-        payload.issues.push({ ...issue, path: [index, ...issue.path], continue: !('params' in issue) } as core.$ZodRawIssue);
-      return value;
-    });
-  };
-  return kind<T[]>('array', Array.isArray, [items, ...checks]);
+/**
+ * Runs `schema` on `value`, a part of `payload`'s value: the part's issues go onto `payload` under
+ * `key` (an index or a field name), as zod's array and object kinds put them; a part not even of its
+ * type stops the whole's own rules from running, as there. Returns the parsed part.
+ */
+const part = (payload: core.ParsePayload, key: PropertyKey, schema: core.$ZodType, value: unknown): unknown => {
+  const result = safeParse(schema, value);
+  for (const issue of result.error?.issues ?? [])
+    payload.issues.push({ ...issue, path: [key, ...issue.path], continue: !('params' in issue) } as core.$ZodRawIssue);
+  return result.data;
 };
+/** A check that replaces its payload's value with what `parse` makes of it. */
+const parsing = (parse: (payload: core.ParsePayload, value: never) => unknown) => {
+  const check = new core.$ZodCheck({ check: 'custom' });
+  check._zod.check = (payload) => {
+    payload.value = parse(payload, payload.value as never);
+  };
+  return check;
+};
+// A copy, as zod's array kind returns: the body sent is the parsed one, never the caller's array.
+const array = <T>(element: core.$ZodType<T>, ...checks: core.$ZodCheck<unknown[]>[]) =>
+  kind<T[]>('array', Array.isArray, [
+    parsing((payload, value: unknown[]) => value.map((item, index) => part(payload, index, element, item))),
+    ...checks,
+  ]);
 // A literal as a refinement: the same issue message as zod's literal kind, for fewer bytes.
 const oneOf = <const T extends string>(values: T[]) =>
   refine(
     (value) => values.includes(value),
     () => `must be ${values.map((value) => `"${value}"`).join(' or ')}`,
   ) as core.$ZodCustom<T, T>;
-// May be absent, but not undefined: what zod's exact-optional kind marks on its wrapper (optin and
-// optout), marked on a copy of the schema itself, which spares that kind's bytes.
+// May be absent, but not undefined: zod's exact-optional kind marks its wrapper "optional in" (optin),
+// which `object` reads; marked here on a copy of the schema itself, which spares that kind's bytes.
 const exactOptional = <T extends core.$ZodType>(schema: T) => {
   const optional = core.clone(schema);
   optional._zod.optin = 'optional';
-  optional._zod.optout = 'optional';
   return optional as unknown as core.$ZodExactOptional<T>;
 };
-// The object's own issues: not an object at all, or (strict) unknown keys, named but never their values.
-const objectError = (issue: core.$ZodRawIssue): string =>
-  issue.code === 'unrecognized_keys'
-    ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}`
-    : 'expected object';
-const object = <Shape extends core.$ZodShape>(shape: Shape) =>
-  new core.$ZodObject({ type: 'object', shape, error: objectError }) as core.$ZodObject<Shape, core.$strip>;
-// A catch-all that accepts nothing: unknown keys are refused ("unrecognized_keys").
-const strictObject = <Shape extends core.$ZodShape>(shape: Shape) =>
-  new core.$ZodObject({ type: 'object', shape, catchall: new core.$ZodNever({ type: 'never' }), error: objectError }) as core.$ZodObject<
-    Shape,
-    core.$strict
-  >;
+type PlainRecord = { [key: string]: unknown };
+const isPlainRecord = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
+/**
+ * An object as a refinement, for fewer bytes than zod's object kind, with its behaviour: not an object
+ * (or an array) reads `expected object`; each field of `shape` is parsed, its issues under its name; an
+ * absent optional field is skipped, an absent required one parsed as undefined; the result is a new
+ * object of the known fields only. `strict` refuses other keys (`unknown field "x"`, never its value).
+ */
+const object = <Shape extends core.$ZodShape>(shape: Shape, strict?: true) =>
+  kind('object', isPlainRecord, [
+    parsing((payload, input: PlainRecord) => {
+      const parsed: PlainRecord = {};
+      for (const key of Object.keys(shape))
+        if (key in input || shape[key]?._zod.optin === undefined) parsed[key] = part(payload, key, shape[key] as core.$ZodType, input[key]);
+      const unknown: string[] = [];
+      for (const key in input) if (strict && !Object.hasOwn(shape, key)) unknown.push(key);
+      if (unknown.length > 0)
+        payload.issues.push({
+          code: 'custom',
+          input,
+          message: `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => JSON.stringify(key)).join(', ')}`,
+        });
+      return parsed;
+    }),
+  ]) as unknown as core.$ZodObject<Shape, core.$strip>;
+const strictObject = <Shape extends core.$ZodShape>(shape: Shape) => object(shape, true) as unknown as core.$ZodObject<Shape, core.$strict>;
 
 const nonEmpty = string(notEmpty);
 // Requests get sanity limits far above any real value, so a runaway string is refused before sending.
@@ -150,9 +173,6 @@ export const longTokenResponseSchema = object(tokenResponseShape);
 
 /** Run-time schema of {@link ShortTokenResponse}. Fields it does not know are kept by the caller. */
 export const shortTokenResponseSchema = object(tokenResponseShape);
-
-type PlainRecord = { [key: string]: unknown };
-const isPlainRecord = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Run-time schema of {@link AuthError}, the body of every error response. */
 export const authErrorSchema = object({

@@ -120,3 +120,51 @@ describe("a long token's expires_at given by the caller", () => {
     ]);
   });
 });
+
+// The object rules zod's object kind has, which the schemas keep (they build objects from refinements).
+describe('request objects', () => {
+  it.each<[string, unknown, { path: (string | number)[]; message: string }[]]>([
+    ['an array', [bySecret], [{ path: ['body'], message: 'expected object' }]],
+    ['null', null, [{ path: ['body'], message: 'expected object' }]],
+    [
+      'an optional field present but undefined (absent is fine, undefined is not)',
+      { ...bySecret, otp_code: undefined },
+      [{ path: ['body', 'otp_code'], message: 'expected string' }],
+    ],
+    [
+      'every field wrong at once: each in the schema order, the unknown keys last, together',
+      { colour: 'blue', client_id: '', grant_type: 'password', client_secret: 7, size: 1 },
+      [
+        { path: ['body', 'grant_type'], message: 'must be "client_credentials" or "assertion"' },
+        { path: ['body', 'client_id'], message: 'must not be empty' },
+        { path: ['body', 'client_secret'], message: 'expected string' },
+        { path: ['body'], message: 'unknown fields "colour", "size"' },
+      ],
+    ],
+    [
+      'a scope of the wrong type: its index, and the list rules do not run (zod aborts there too)',
+      { ...bySecret, scopes: ['jobs:*', 7, ...Array(99).fill('jobs:*')] },
+      [{ path: ['body', 'scopes', 1], message: 'expected string' }],
+    ],
+    [
+      'a scope too long: its index, and the list rules still run',
+      { ...bySecret, scopes: ['jobs:*', 's'.repeat(257), ...Array(99).fill('jobs:*')] },
+      [
+        { path: ['body', 'scopes', 1], message: 'must have at most 256 characters' },
+        { path: ['body', 'scopes'], message: 'must have at most 100 items' },
+      ],
+    ],
+  ])('refuses %s with exactly its issues', async (_name, body, issues) => {
+    const error = await refusal(() => api().issueLongTermToken(body as LongTokenRequest));
+    expect(error.issues).toEqual(issues);
+  });
+
+  it('sends a copy of the known fields: the caller changing its body afterwards changes nothing sent', async () => {
+    onPost('auth/tokens/long', () => HttpResponse.json(longTokenBody, { status: 201 }));
+    const body = { ...bySecret, scopes: ['jobs:*'] };
+    const call = api().issueLongTermToken(body);
+    body.scopes.push('templates:read');
+    await call;
+    expect(JSON.parse((await settled())[0]?.body ?? '')).toEqual({ ...bySecret, scopes: ['jobs:*'] });
+  });
+});
