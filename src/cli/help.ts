@@ -54,9 +54,12 @@ Issues a long-term token and keeps it in the token file (mode 0600) under the pr
   --ttl 30d             its lifetime, from 1h to 90d: a number with s, m, h or d (default: the server's)
 Without --otp or --assertion-file the client secret is used: C2M_CLIENT_SECRET, else a prompt that
 does not echo. --client-secret is refused: a secret given as a flag lands in shell history.
+The long token the profile held before is revoked (at its base URL); if that fails, a warning.
 
 Output: logged in (profile NAME, client ID): long token TOKEN_ID, expires ISO_TIME
-  --json: {"profile","baseUrl","clientId","longToken":{"tokenId","expiresAt"}}
+  then, when a token was replaced: replaced long token TOKEN_ID revoked (or was already revoked or
+  expired, has no id to revoke: forgotten here only, could not be revoked)
+  --json: {"profile","baseUrl","clientId","longToken":{"tokenId","expiresAt"},"replaced":{"kind","tokenId","outcome"}|null}
 `,
   token: `Usage: c2m-auth token [--scopes a,b]
 

@@ -50,7 +50,7 @@ describe('login', () => {
   it('prints one JSON object with --json', async () => {
     const run = await cli.run([...LOGIN, '--json'], { env: SECRET_ENV, now });
     expect(run.stdout).toBe(
-      `${JSON.stringify({ profile: 'default', baseUrl: BASE_URL, clientId: 'c2m_abc123', longToken: { tokenId: 'tok_lt_1', expiresAt: '2026-01-31T00:00:00.000Z' } })}\n`,
+      `${JSON.stringify({ profile: 'default', baseUrl: BASE_URL, clientId: 'c2m_abc123', longToken: { tokenId: 'tok_lt_1', expiresAt: '2026-01-31T00:00:00.000Z' }, replaced: null })}\n`,
     );
     expect(run.code).toBe(0);
   });
@@ -81,6 +81,84 @@ describe('login', () => {
     expect(again.prompts).toEqual([]);
     expect(again.stdout).toContain('long token tok_lt_2');
     expect((await cli.records())['c2m-auth:profile:default']?.tokenId).toBe('tok_lt_2');
+  });
+
+  describe('again, on a profile that holds a long token', () => {
+    it('revokes the long token it replaces, authorised by that token, and says so', async () => {
+      await cli.run([...LOGIN], { env: SECRET_ENV, now });
+      const old = cli.mock().tokens[0];
+      const again = await cli.run([...LOGIN, '--json'], { env: SECRET_ENV, now });
+      expect([again.code, again.stderr]).toEqual([0, '']);
+      expect(JSON.parse(again.stdout).replaced).toEqual({ kind: 'long', tokenId: 'tok_lt_1', outcome: 'revoked' });
+      const requests = await settled();
+      expect(requests.map((request) => request.url)).toEqual([
+        `${BASE_URL}/auth/tokens/long`,
+        `${BASE_URL}/auth/tokens/long`,
+        `${BASE_URL}/auth/tokens/tok_lt_1/revoke`,
+      ]);
+      expect(requests[2]?.headers.authorization).toBe(`Bearer ${old?.value}`);
+      expect(cli.mock().tokens.map((token) => [token.id, token.revoked])).toEqual([
+        ['tok_lt_1', true],
+        ['tok_lt_2', false],
+      ]);
+      expect((await cli.records())['c2m-auth:profile:default']?.tokenId).toBe('tok_lt_2');
+      const text = await cli.run([...LOGIN], { env: SECRET_ENV, now });
+      expect(text.stdout).toBe(
+        'logged in (profile default, client c2m_abc123): long token tok_lt_3, expires 2026-01-31T00:00:00.000Z\n' +
+          'replaced long token tok_lt_2 revoked\n',
+      );
+    });
+
+    it('counts a replaced token the server already refuses (401) as gone', async () => {
+      await cli.run([...LOGIN], { env: SECRET_ENV, now });
+      cli.mock().revoke('tok_lt_1');
+      const again = await cli.run([...LOGIN], { env: SECRET_ENV, now });
+      expect([again.code, again.stderr]).toEqual([0, '']);
+      expect(again.stdout).toContain('replaced long token tok_lt_1 was already revoked or expired\n');
+      expect((await settled()).at(-1)?.url).toBe(`${BASE_URL}/auth/tokens/tok_lt_1/revoke`);
+    });
+
+    it('logs in all the same when the revocation fails, with a warning that names the token id only', async () => {
+      await cli.run([...LOGIN], { env: SECRET_ENV, now });
+      const old = cli.mock().tokens[0];
+      server.use(http.post(`${BASE_URL}/auth/tokens/:tokenId/revoke`, () => HttpResponse.error()));
+      const again = await cli.run([...LOGIN, '--json'], { env: SECRET_ENV, now });
+      expect(again.code).toBe(0);
+      expect(again.stderr).toBe(
+        'c2m-auth: warning: the replaced long token tok_lt_1 could not be revoked (NetworkError); it stays valid until it expires\n',
+      );
+      expect(again.stderr).not.toContain(old?.value);
+      expect(JSON.parse(again.stdout).replaced).toEqual({ kind: 'long', tokenId: 'tok_lt_1', outcome: 'failed' });
+      expect((await cli.records())['c2m-auth:profile:default']?.tokenId).toBe('tok_lt_2');
+      expect(cli.mock().tokens[0]?.revoked).toBe(false);
+    });
+
+    it('revokes it at the base URL it was issued by when the login moves the profile to another', async () => {
+      await cli.run([...LOGIN], { env: SECRET_ENV, now });
+      const OTHER = 'https://other.test/v1';
+      server.use(
+        http.post(`${OTHER}/auth/tokens/long`, () =>
+          HttpResponse.json(
+            {
+              token_type: 'Bearer',
+              access_token: 'lt_other',
+              expires_in: 3_600,
+              expires_at: '2026-01-01T01:00:00Z',
+              token_id: 'tok_other',
+            },
+            { status: 201 },
+          ),
+        ),
+      );
+      const moved = await cli.run(['login', '--base-url', OTHER, '--client-id', 'c2m_abc123'], { env: SECRET_ENV, now });
+      expect([moved.code, moved.stderr]).toEqual([0, '']);
+      expect((await settled()).map((request) => request.url)).toEqual([
+        `${BASE_URL}/auth/tokens/long`,
+        `${OTHER}/auth/tokens/long`,
+        `${BASE_URL}/auth/tokens/tok_lt_1/revoke`,
+      ]);
+      expect(cli.mock().tokens[0]?.revoked).toBe(true);
+    });
   });
 
   it('asks for the secret when C2M_CLIENT_SECRET is empty', async () => {
@@ -161,9 +239,11 @@ describe('login', () => {
     const run = await cli.run([...LOGIN, '--json'], { env: SECRET_ENV, now });
     const text = await cli.run([...LOGIN], { env: SECRET_ENV, now });
     expect([run.stdout, text.stdout]).toEqual([
-      '{"profile":"default","baseUrl":"https://auth.test/v1","clientId":"c2m_abc123","longToken":{"tokenId":null,"expiresAt":"2026-01-01T01:00:00.000Z"}}\n',
-      'logged in (profile default, client c2m_abc123): long token (no id), expires 2026-01-01T01:00:00.000Z\n',
+      '{"profile":"default","baseUrl":"https://auth.test/v1","clientId":"c2m_abc123","longToken":{"tokenId":null,"expiresAt":"2026-01-01T01:00:00.000Z"},"replaced":null}\n',
+      'logged in (profile default, client c2m_abc123): long token (no id), expires 2026-01-01T01:00:00.000Z\n' +
+        'replaced long token (no id) has no id to revoke: forgotten here only\n',
     ]);
+    // Nothing sent for the replaced token: without an id, it cannot be revoked.
     expect(cli.fetches()).toBe(2);
   });
 

@@ -7,6 +7,8 @@ import { apiFor, type CommandContext, given, isoOrNull } from '../context.js';
 import { UsageError } from '../errors.js';
 import { readProfile, saveProfile } from '../files.js';
 import type { CliIo } from '../io.js';
+import type { CliTokenRecord } from '../scoped-store.js';
+import { type Revoked, revokedLine, revokeOne } from './revoke.js';
 
 /** The assertion type `--assertion-file` sends unless `--assertion-type` says otherwise. */
 export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -42,8 +44,26 @@ async function mechanism(context: CommandContext): Promise<Partial<LongTokenRequ
 }
 
 /**
+ * Revokes the long token a login replaced, at the base URL it was issued by and authorised by itself,
+ * so no long token is left live and unused. The login has succeeded by then: a failure is a warning.
+ */
+async function revokeReplaced(context: CommandContext, baseUrl: string, replaced: CliTokenRecord): Promise<Revoked> {
+  const { io } = context;
+  try {
+    return await revokeOne(apiFor(baseUrl, io), 'long', replaced.tokenId, replaced.longToken);
+  } catch (error) {
+    const tokenId = replaced.tokenId ?? null;
+    io.stderr(
+      `c2m-auth: warning: the replaced long token ${tokenId} could not be revoked (${(error as Error).name}); it stays valid until it expires\n`,
+    );
+    return { kind: 'long', tokenId, outcome: 'failed' };
+  }
+}
+
+/**
  * `c2m-auth login`: issues a long token (client secret, `--otp` code or `--assertion-file`), keeps it
- * in the profile's record of the token file, and saves the profile's base URL and client id.
+ * in the profile's record of the token file, saves the profile's base URL and client id, and revokes
+ * the long token the profile held before, if any.
  */
 export async function login(context: CommandContext): Promise<void> {
   const { io, line, profile } = context;
@@ -61,6 +81,7 @@ export async function login(context: CommandContext): Promise<void> {
     ...(scopes === undefined ? {} : { scopes }),
     ...(ttlSeconds === undefined ? {} : { ttl_seconds: ttlSeconds }),
   } as LongTokenRequest;
+  const previous = await context.store.get(context.key);
   const sentAtMs = io.now();
   const issued = await api.issueLongTermToken(body);
   // The same expiry rule as a session's: the local send time plus expires_in, whatever the server's clock.
@@ -74,11 +95,15 @@ export async function login(context: CommandContext): Promise<void> {
   };
   await context.store.set(context.key, record);
   await saveProfile(context.profilesFile, profile, { baseUrl, clientId, scopes, ttlSeconds });
+  // The server the replaced token came from: the profile's base URL before this login.
+  const replaced = previous === undefined || saved === undefined ? null : await revokeReplaced(context, saved.baseUrl, previous);
   const expiresAt = isoOrNull(record.expiresAtMs);
-  context.print(`logged in (profile ${profile}, client ${clientId}): long token ${issued.token_id ?? '(no id)'}, expires ${expiresAt}\n`, {
+  const text = `logged in (profile ${profile}, client ${clientId}): long token ${issued.token_id ?? '(no id)'}, expires ${expiresAt}\n`;
+  context.print(replaced === null ? text : `${text}replaced ${revokedLine(replaced)}`, {
     profile,
     baseUrl,
     clientId,
     longToken: { tokenId: issued.token_id ?? null, expiresAt },
+    replaced,
   });
 }

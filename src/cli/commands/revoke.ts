@@ -9,10 +9,14 @@ import type { CliTokenRecord } from '../scoped-store.js';
 /** Which tokens `revoke` revokes. */
 export type RevokeWhat = 'short' | 'long' | 'all';
 
-/** What became of one token: revoked now, already refused by the server (401, 404), or without an id to revoke. */
-type Outcome = 'revoked' | 'already_invalid' | 'no_id';
+/**
+ * What became of one token: revoked now, already refused by the server (401, 404), without an id to
+ * revoke, or (a token `login` replaced) not revoked because the request failed.
+ */
+type Outcome = 'revoked' | 'already_invalid' | 'no_id' | 'failed';
 
-interface Revoked {
+/** One token `revoke` (or `login`, for the token it replaced) tried to revoke, and what became of it. */
+export interface Revoked {
   readonly kind: 'short' | 'long';
   readonly tokenId: string | null;
   readonly outcome: Outcome;
@@ -22,7 +26,11 @@ const SAYS: Readonly<Record<Outcome, string>> = {
   revoked: 'revoked',
   already_invalid: 'was already revoked or expired',
   no_id: 'has no id to revoke: forgotten here only',
+  failed: 'could not be revoked',
 };
+
+/** The line that says what became of `entry`. */
+export const revokedLine = (entry: Revoked): string => `${entry.kind} token ${entry.tokenId ?? '(no id)'} ${SAYS[entry.outcome]}\n`;
 
 /** `--short`, `--long` or `--all` (the default); two of them are a usage error. */
 export function revokeWhat(context: CommandContext): RevokeWhat {
@@ -31,7 +39,8 @@ export function revokeWhat(context: CommandContext): RevokeWhat {
   return given[0] ?? 'all';
 }
 
-async function revokeOne(api: AuthApi, kind: 'short' | 'long', tokenId: string | undefined, longToken: string): Promise<Revoked> {
+/** Revokes one token authorised by `longToken`; 401 and 404 count as already gone, other failures throw. */
+export async function revokeOne(api: AuthApi, kind: 'short' | 'long', tokenId: string | undefined, longToken: string): Promise<Revoked> {
   if (tokenId === undefined) return { kind, tokenId: null, outcome: 'no_id' };
   try {
     await api.revokeToken(tokenId, { longToken });
@@ -68,7 +77,7 @@ export async function revoke(context: CommandContext, what: RevokeWhat): Promise
     const { shortToken: _gone, shortTokenScopes: _its, ...kept } = record;
     await store.set(key, { ...kept, revision: randomBytes(12).toString('hex') });
   }
-  const lines = revoked.map((entry) => `${entry.kind} token ${entry.tokenId ?? '(no id)'} ${SAYS[entry.outcome]}\n`);
+  const lines = revoked.map(revokedLine);
   if (what === 'short' && short === undefined) lines.push(`profile ${profile} has no short token to revoke\n`);
   if (what !== 'short') lines.push(`profile ${profile} is logged out\n`);
   context.print(lines.join(''), { profile, revoked, loggedIn: what === 'short' });
