@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
@@ -122,14 +122,44 @@ describe('login', () => {
       await cli.run([...LOGIN], { env: SECRET_ENV, now });
       const old = cli.mock().tokens[0];
       server.use(http.post(`${BASE_URL}/auth/tokens/:tokenId/revoke`, () => HttpResponse.error()));
-      const again = await cli.run([...LOGIN, '--json'], { env: SECRET_ENV, now });
-      expect(again.code).toBe(0);
-      expect(again.stderr).toBe(
-        'c2m-auth: warning: the replaced long token tok_lt_1 could not be revoked (NetworkError); it stays valid until it expires\n',
-      );
+      const again = await cli.run([...LOGIN], { env: SECRET_ENV, now });
+      expect(again).toMatchObject({
+        code: 0,
+        stdout:
+          'logged in (profile default, client c2m_abc123): long token tok_lt_2, expires 2026-01-31T00:00:00.000Z\n' +
+          'replaced long token tok_lt_1 could not be revoked\n',
+        stderr:
+          'c2m-auth: warning: the replaced long token tok_lt_1 could not be revoked (NetworkError); it stays valid until it expires\n',
+      });
       expect(again.stderr).not.toContain(old?.value);
-      expect(JSON.parse(again.stdout).replaced).toEqual({ kind: 'long', tokenId: 'tok_lt_1', outcome: 'failed' });
       expect((await cli.records())['c2m-auth:profile:default']?.tokenId).toBe('tok_lt_2');
+      expect(cli.mock().tokens[0]?.revoked).toBe(false);
+      const json = await cli.run([...LOGIN, '--json'], { env: SECRET_ENV, now });
+      expect(JSON.parse(json.stdout).replaced).toEqual({ kind: 'long', tokenId: 'tok_lt_2', outcome: 'failed' });
+    });
+
+    it('replaces nothing after a logout: one line, replaced null, no revocation sent', async () => {
+      await cli.run([...LOGIN], { env: SECRET_ENV, now });
+      expect((await cli.run(['logout'], { now })).code).toBe(0);
+      const again = await cli.run([...LOGIN, '--json'], { env: SECRET_ENV, now });
+      expect([again.code, again.stderr, JSON.parse(again.stdout).replaced]).toEqual([0, '', null]);
+      expect((await settled()).map((request) => request.url)).toEqual([
+        `${BASE_URL}/auth/tokens/long`,
+        `${BASE_URL}/auth/tokens/tok_lt_1/revoke`,
+        `${BASE_URL}/auth/tokens/long`,
+      ]);
+    });
+
+    it('never sends the old token elsewhere when the profile no longer says which base URL issued it: a warning', async () => {
+      await cli.run([...LOGIN], { env: SECRET_ENV, now });
+      await rm(cli.profilesFile());
+      const again = await cli.run([...LOGIN, '--json'], { env: SECRET_ENV, now });
+      expect([again.code, again.stderr, JSON.parse(again.stdout).replaced]).toEqual([
+        0,
+        'c2m-auth: warning: the replaced long token tok_lt_1 could not be revoked (the profile no longer names the base URL that issued it); it stays valid until it expires\n',
+        { kind: 'long', tokenId: 'tok_lt_1', outcome: 'failed' },
+      ]);
+      expect((await settled()).map((request) => request.url)).toEqual([`${BASE_URL}/auth/tokens/long`, `${BASE_URL}/auth/tokens/long`]);
       expect(cli.mock().tokens[0]?.revoked).toBe(false);
     });
 

@@ -46,18 +46,21 @@ async function mechanism(context: CommandContext): Promise<Partial<LongTokenRequ
 /**
  * Revokes the long token a login replaced, at the base URL it was issued by and authorised by itself,
  * so no long token is left live and unused. The login has succeeded by then: a failure is a warning.
+ * Without that base URL (the profiles file lost it) the token is sent nowhere else.
  */
-async function revokeReplaced(context: CommandContext, baseUrl: string, replaced: CliTokenRecord): Promise<Revoked> {
-  const { io } = context;
-  try {
-    return await revokeOne(apiFor(baseUrl, io), 'long', replaced.tokenId, replaced.longToken);
-  } catch (error) {
-    const tokenId = replaced.tokenId ?? null;
-    io.stderr(
-      `c2m-auth: warning: the replaced long token ${tokenId} could not be revoked (${(error as Error).name}); it stays valid until it expires\n`,
-    );
-    return { kind: 'long', tokenId, outcome: 'failed' };
-  }
+async function revokeReplaced(context: CommandContext, baseUrl: string | undefined, replaced: CliTokenRecord): Promise<Revoked> {
+  const tokenId = replaced.tokenId ?? null;
+  let why = 'the profile no longer names the base URL that issued it';
+  if (baseUrl !== undefined)
+    try {
+      return await revokeOne(apiFor(baseUrl, context.io), 'long', replaced.tokenId, replaced.longToken);
+    } catch (error) {
+      why = (error as Error).name;
+    }
+  context.io.stderr(
+    `c2m-auth: warning: the replaced long token ${tokenId} could not be revoked (${why}); it stays valid until it expires\n`,
+  );
+  return { kind: 'long', tokenId, outcome: 'failed' };
 }
 
 /**
@@ -96,7 +99,7 @@ export async function login(context: CommandContext): Promise<void> {
   await context.store.set(context.key, record);
   await saveProfile(context.profilesFile, profile, { baseUrl, clientId, scopes, ttlSeconds });
   // The server the replaced token came from: the profile's base URL before this login.
-  const replaced = previous === undefined || saved === undefined ? null : await revokeReplaced(context, saved.baseUrl, previous);
+  const replaced = previous === undefined ? null : await revokeReplaced(context, saved?.baseUrl, previous);
   const expiresAt = isoOrNull(record.expiresAtMs);
   const text = `logged in (profile ${profile}, client ${clientId}): long token ${issued.token_id ?? '(no id)'}, expires ${expiresAt}\n`;
   context.print(replaced === null ? text : `${text}replaced ${revokedLine(replaced)}`, {
