@@ -4,11 +4,15 @@
 // changed tests. `npm run mutation -- --force` re-tests everything. Below 90% the run fails. The output
 // is the score per file; the surviving mutants are listed in mutation/report.json (a scoped run,
 // mutation/scoped.config.mjs, prints them).
+import { fileURLToPath } from 'node:url';
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
-  testRunner: 'vitest',
+  // mutation/reuse-runner.mjs: Stryker's vitest runner keeping its worker between mutants (2.6 times
+  // faster, see MUTATION.md); MUTATION_RUNNER=vitest runs Stryker's own runner instead.
+  testRunner: process.env.MUTATION_RUNNER === 'vitest' ? 'vitest' : 'vitest-reuse',
   vitest: { configFile: 'vitest.mutation.config.ts' },
-  plugins: ['@stryker-mutator/vitest-runner'],
+  plugins: ['@stryker-mutator/vitest-runner', fileURLToPath(new URL('./mutation/reuse-runner.mjs', import.meta.url))],
   coverageAnalysis: 'perTest',
   mutate: ['src/**/*.ts', '!src/**/index.ts', '!src/types.ts'],
   incremental: true,

@@ -121,7 +121,12 @@ describe('login', () => {
     it('logs in all the same when the revocation fails, with a warning that names the token id only', async () => {
       await cli.run([...LOGIN], { env: SECRET_ENV, now });
       const old = cli.mock().tokens[0];
-      server.use(http.post(`${BASE_URL}/auth/tokens/:tokenId/revoke`, () => HttpResponse.error()));
+      // Refused for another reason than 401 or 404 (a network error would be retried, in real time).
+      server.use(
+        http.post(`${BASE_URL}/auth/tokens/:tokenId/revoke`, () =>
+          HttpResponse.json({ code: 'forbidden', message: 'Not allowed here' }, { status: 403 }),
+        ),
+      );
       const again = await cli.run([...LOGIN], { env: SECRET_ENV, now });
       expect(again).toMatchObject({
         code: 0,
@@ -129,7 +134,7 @@ describe('login', () => {
           'logged in (profile default, client c2m_abc123): long token tok_lt_2, expires 2026-01-31T00:00:00.000Z\n' +
           'replaced long token tok_lt_1 could not be revoked\n',
         stderr:
-          'c2m-auth: warning: the replaced long token tok_lt_1 could not be revoked (NetworkError); it stays valid until it expires\n',
+          'c2m-auth: warning: the replaced long token tok_lt_1 could not be revoked (AuthApiError); it stays valid until it expires\n',
       });
       expect(again.stderr).not.toContain(old?.value);
       expect((await cli.records())['c2m-auth:profile:default']?.tokenId).toBe('tok_lt_2');
