@@ -24,9 +24,9 @@
 // fresh thread: the prelude below drops every module the thread's module runner evaluated (the SDK,
 // the tests and their helpers; not node_modules such as msw, zod and ky, which the vite runner leaves
 // to Node), as vitest's resetModules does, so the graph is evaluated again with the mutant active.
-// A fresh thread is started after the dry run, after a run that ended in an error, and every
-// MAX_RUNS runs (what test code leaks stays bounded). Stryker restarts the whole runner process after
-// a mutant times out.
+// A fresh thread is started after the dry run, after a run that ended in an error or in a test that
+// timed out (its abandoned work may still be running), and every MAX_RUNS runs (what test code leaks
+// stays bounded). Stryker restarts the whole runner process after a mutant times out.
 //
 // `MUTATION_RUNNER=vitest npm run mutation` uses Stryker's own runner instead (stryker.config.mjs).
 import fs from 'node:fs';
@@ -194,8 +194,11 @@ class ReusingVitestTestRunner extends VitestTestRunner {
     this.ctx.provide('reuseReload', options.reloadEnvironment ? this.runId : -1);
     if (shared.runs >= MAX_RUNS) shared.freshNext = true;
     const result = await super.mutantRun(options);
-    // A run that ended in an error may leave the thread in any state.
-    if (result.status === 'error') shared.freshNext = true;
+    // A run that ended in an error may leave the thread in any state; a test that timed out was
+    // abandoned mid-flight, and its work (timers, a Redis client, a lock poll) may still be running:
+    // it must not run into the next mutant's tests.
+    if (result.status === 'error' || (result.status === 'killed' && /timed out in \d+ ?ms/i.test(result.failureMessage ?? '')))
+      shared.freshNext = true;
     return result;
   }
 
