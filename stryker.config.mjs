@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
-  // mutation/reuse-runner.mjs: Stryker's vitest runner keeping its worker between mutants (2.6 times
-  // faster, see MUTATION.md); MUTATION_RUNNER=vitest runs Stryker's own runner instead.
+  // mutation/reuse-runner.mjs: Stryker's vitest runner keeping its worker between mutants (a full run
+  // in 23 min instead of 73, see MUTATION.md); MUTATION_RUNNER=vitest runs Stryker's own runner instead.
   testRunner: process.env.MUTATION_RUNNER === 'vitest' ? 'vitest' : 'vitest-reuse',
   vitest: { configFile: 'vitest.mutation.config.ts' },
   plugins: ['@stryker-mutator/vitest-runner', fileURLToPath(new URL('./mutation/reuse-runner.mjs', import.meta.url))],
