@@ -104,7 +104,7 @@ const object = <Shape extends core.$ZodShape>(shape: Shape, strict?: true) =>
       for (const key of Object.keys(shape))
         if (key in input || !shape[key]?._zod.optin) parsed[key] = part(payload, key, shape[key] as core.$ZodType, input[key]);
       const unknown: string[] = [];
-      for (const key in input) if (strict && !Object.hasOwn(shape, key)) unknown.push(key);
+      if (strict) for (const key in input) if (!Object.hasOwn(shape, key)) unknown.push(key);
       if (unknown.length > 0)
         payload.issues.push({
           code: 'custom',

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { JWT_BEARER } from '../../src/cli/commands/login.js';
-import { server, settled } from '../support/msw.js';
+import { longTokenBody, server, settled } from '../support/msw.js';
 import { BASE_URL, LOGIN, SECRET_ENV, useCli } from './harness.js';
 
 const cli = useCli();
@@ -171,20 +171,7 @@ describe('login', () => {
     it('revokes it at the base URL it was issued by when the login moves the profile to another', async () => {
       await cli.run([...LOGIN], { env: SECRET_ENV, now });
       const OTHER = 'https://other.test/v1';
-      server.use(
-        http.post(`${OTHER}/auth/tokens/long`, () =>
-          HttpResponse.json(
-            {
-              token_type: 'Bearer',
-              access_token: 'lt_other',
-              expires_in: 3_600,
-              expires_at: '2026-01-01T01:00:00Z',
-              token_id: 'tok_other',
-            },
-            { status: 201 },
-          ),
-        ),
-      );
+      server.use(http.post(`${OTHER}/auth/tokens/long`, () => HttpResponse.json(longTokenBody, { status: 201 })));
       const moved = await cli.run(['login', '--base-url', OTHER, '--client-id', 'c2m_abc123'], { env: SECRET_ENV, now });
       expect([moved.code, moved.stderr]).toEqual([0, '']);
       expect((await settled()).map((request) => request.url)).toEqual([

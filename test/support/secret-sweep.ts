@@ -24,7 +24,7 @@ const CURRENT = Symbol.for('c2m-auth.secret-sweep.current');
 const PATCHED = Symbol.for('c2m-auth.secret-sweep.patched');
 const store = globalThis as { [CURRENT]?: Sweep };
 store[CURRENT] = sweep;
-const current = (): Sweep => store[CURRENT] ?? sweep;
+const current = (): Sweep => store[CURRENT] as Sweep;
 function patchOnce(target: object, patch: () => void): void {
   if (Object.hasOwn(target, PATCHED)) return;
   patch();
